@@ -1,0 +1,85 @@
+// Size-bucketed pool of storage buffers.
+//
+// A released buffer may still be read by commands that are recorded but not yet
+// submitted, so it waits in `pendingRelease` until the next submit and only then
+// becomes reusable. Otherwise a later `writeBuffer` (which runs at once on the queue)
+// could overwrite data that an unsubmitted pass still needs.
+
+// STORAGE | COPY_SRC | COPY_DST, written as the spec's values because in Node the
+// GPUBufferUsage global exists only after init().
+export const STORAGE_USAGE = 0x80 | 0x04 | 0x08;
+
+/** Rounds a byte size up to its bucket: multiples of 256 bytes up to 4 KiB, then 8 buckets per power of two. */
+export function bucketSize(bytes: number): number {
+  const size = Math.max(bytes, 16);
+  if (size <= 4096) return Math.ceil(size / 256) * 256;
+  const octave = 2 ** Math.floor(Math.log2(size));
+  const step = octave / 8;
+  return Math.ceil(size / step) * step;
+}
+
+export class BufferPool {
+  private free = new Map<number, GPUBuffer[]>();
+  private pendingRelease: GPUBuffer[] = [];
+  pooledBytes = 0;
+  allocatedBytes = 0;
+  /** Pooled bytes above this cap are destroyed instead of kept. */
+  capBytes = 512 * 1024 * 1024;
+
+  constructor(private device: GPUDevice) {}
+
+  acquire(bytes: number, label: string): GPUBuffer {
+    const size = bucketSize(bytes);
+    const list = this.free.get(size);
+    const reused = list?.pop();
+    if (reused !== undefined) {
+      this.pooledBytes -= size;
+      return reused;
+    }
+    const maxSize = this.device.limits.maxBufferSize;
+    if (size > maxSize) {
+      throw new Error(
+        `${label}: a buffer of ${bytes} bytes exceeds this adapter's maxBufferSize (${maxSize}); use a smaller batch or smaller tensors.`,
+      );
+    }
+    this.allocatedBytes += size;
+    return this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+  }
+
+  /** Queues a buffer for reuse after the next submit. */
+  release(buffer: GPUBuffer): void {
+    this.pendingRelease.push(buffer);
+  }
+
+  /** Called right after a submit: buffers released before it become reusable. */
+  afterSubmit(): void {
+    for (const buffer of this.pendingRelease) {
+      const size = buffer.size;
+      if (this.pooledBytes + size > this.capBytes) {
+        this.allocatedBytes -= size;
+        buffer.destroy();
+        continue;
+      }
+      let list = this.free.get(size);
+      if (list === undefined) {
+        list = [];
+        this.free.set(size, list);
+      }
+      list.push(buffer);
+      this.pooledBytes += size;
+    }
+    this.pendingRelease = [];
+  }
+
+  /** Destroys every pooled buffer. */
+  clear(): void {
+    for (const list of this.free.values()) {
+      for (const buffer of list) {
+        this.allocatedBytes -= buffer.size;
+        buffer.destroy();
+      }
+    }
+    this.free.clear();
+    this.pooledBytes = 0;
+  }
+}

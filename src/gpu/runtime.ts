@@ -1,0 +1,249 @@
+// Records kernel dispatches into one command encoder and submits them in batches.
+//
+// Dispatches go into a single open compute pass. The pass is submitted only when a
+// result is read, when `flush()` is called, or when `maxDispatchesPerSubmit` is
+// reached, so one training step costs one or a few queue submits.
+
+import { BufferPool } from './buffer-pool.js';
+import { deviceLostReason, gpu, onDeviceLost, type Gpu } from './device.js';
+import { getPipeline, settleCompileChecks, type Defines } from './pipelines.js';
+import type { ShaderName } from './shader-sources.js';
+
+const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
+const MAP_READ_USAGE = 0x01 | 0x08; // MAP_READ | COPY_DST
+
+interface DeviceState {
+  gpu: Gpu;
+  pool: BufferPool;
+  uniforms: GPUBuffer[];
+  uniformsInFlight: GPUBuffer[];
+  encoder: GPUCommandEncoder | null;
+  pass: GPUComputePassEncoder | null;
+  dispatches: number;
+  submits: number;
+  /** Bound where a kernel's optional input is absent; never read. */
+  placeholder: GPUBuffer;
+  firstError: string | null;
+}
+
+let state: DeviceState | null = null;
+const pendingReads = new Set<(reason: string) => void>();
+
+/** After this many recorded dispatches the batch is submitted even without a read. */
+export let maxDispatchesPerSubmit = 1024;
+
+export function setMaxDispatchesPerSubmit(n: number): void {
+  maxDispatchesPerSubmit = n;
+}
+
+onDeviceLost((reason) => {
+  for (const reject of pendingReads) reject(reason);
+  pendingReads.clear();
+});
+
+/** Returns the recorder state of the current device, creating it on first use. */
+export function runtime(): DeviceState {
+  const current = gpu();
+  if (state === null || state.gpu !== current) {
+    state = {
+      gpu: current,
+      pool: new BufferPool(current.device),
+      uniforms: [],
+      uniformsInFlight: [],
+      encoder: null,
+      pass: null,
+      dispatches: 0,
+      submits: 0,
+      placeholder: current.device.createBuffer({ size: 16, usage: 0x80, label: 'placeholder' }),
+      firstError: null,
+    };
+    const recorder = state;
+    current.device.addEventListener('uncapturederror', (event) => {
+      const message = (event as GPUUncapturedErrorEvent).error.message;
+      recorder.firstError ??= message;
+    });
+  }
+  return state;
+}
+
+function throwIfFailed(s: DeviceState): void {
+  if (s.firstError !== null) {
+    const message = s.firstError;
+    s.firstError = null;
+    throw new Error(`WebGPU error: ${message}`);
+  }
+}
+
+/** A 16-byte buffer to bind in place of an absent optional input. */
+export function placeholderBuffer(): GPUBuffer {
+  return runtime().placeholder;
+}
+
+export function allocateBuffer(bytes: number, label: string): GPUBuffer {
+  return runtime().pool.acquire(bytes, label);
+}
+
+export function releaseBuffer(buffer: GPUBuffer): void {
+  if (state === null || deviceLostReason() !== null) return;
+  state.pool.release(buffer);
+}
+
+export function writeBuffer(buffer: GPUBuffer, data: ArrayBufferView): void {
+  const s = runtime();
+  s.gpu.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+}
+
+function openPass(s: DeviceState): GPUComputePassEncoder {
+  if (s.pass === null) {
+    s.encoder = s.gpu.device.createCommandEncoder();
+    s.pass = s.encoder.beginComputePass();
+  }
+  return s.pass;
+}
+
+function takeUniformBuffer(s: DeviceState, bytes: number): GPUBuffer {
+  const size = Math.max(256, Math.ceil(bytes / 256) * 256);
+  const index = s.uniforms.findIndex((b) => b.size === size);
+  const buffer =
+    index >= 0 ? s.uniforms.splice(index, 1)[0] : s.gpu.device.createBuffer({ size, usage: UNIFORM_USAGE });
+  s.uniformsInFlight.push(buffer);
+  return buffer;
+}
+
+export interface DispatchSpec {
+  shader: ShaderName;
+  defines?: Defines;
+  /** Storage buffers bound at bindings 0 .. n-1 of group 0, in shader order. */
+  buffers: GPUBuffer[];
+  /** Uniform block bound right after the storage buffers. */
+  params?: ArrayBuffer;
+  workgroups: [number, number?, number?];
+}
+
+export function dispatch(spec: DispatchSpec): void {
+  const s = runtime();
+  const device = s.gpu.device;
+  // A compile error explains every later "invalid pipeline" error, so it replaces them.
+  const { pipeline, label } = getPipeline(device, spec.shader, spec.defines ?? {}, (message) => {
+    s.firstError = message;
+  });
+
+  const entries: GPUBindGroupEntry[] = spec.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
+  if (spec.params !== undefined) {
+    const uniform = takeUniformBuffer(s, spec.params.byteLength);
+    device.queue.writeBuffer(uniform, 0, spec.params);
+    entries.push({ binding: entries.length, resource: { buffer: uniform } });
+  }
+  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label });
+
+  const pass = openPass(s);
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bindGroup);
+  const [x, y = 1, z = 1] = spec.workgroups;
+  if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
+  s.dispatches++;
+  if (s.dispatches >= maxDispatchesPerSubmit) flush();
+}
+
+/** Copies `bytes` bytes from `src` to `dst` in recording order. */
+export function copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number): void {
+  const s = runtime();
+  openPass(s);
+  s.pass!.end();
+  s.encoder!.copyBufferToBuffer(src, 0, dst, 0, Math.ceil(bytes / 4) * 4);
+  s.pass = s.encoder!.beginComputePass();
+}
+
+/** Submits every recorded dispatch. */
+export function flush(): void {
+  submitPending(runtime());
+}
+
+/** Ends the open pass, lets `extra` record copies after it, submits, and recycles released buffers. */
+function submitPending(s: DeviceState, extra?: (encoder: GPUCommandEncoder) => void): void {
+  if (extra !== undefined) openPass(s);
+  if (s.encoder !== null) {
+    s.pass!.end();
+    extra?.(s.encoder);
+    s.gpu.device.queue.submit([s.encoder.finish()]);
+    s.encoder = null;
+    s.pass = null;
+    s.submits++;
+  }
+  s.dispatches = 0;
+  s.pool.afterSubmit();
+  s.uniforms.push(...s.uniformsInFlight);
+  s.uniformsInFlight = [];
+  throwIfFailed(s);
+}
+
+/** Reads `bytes` bytes of a buffer back to the CPU, submitting pending work first. */
+export async function readBuffer(buffer: GPUBuffer, bytes: number, label: string): Promise<ArrayBuffer> {
+  const s = runtime();
+  const device = s.gpu.device;
+  const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+  const staging = device.createBuffer({ size, usage: MAP_READ_USAGE, label: `read ${label}` });
+
+  submitPending(s, (encoder) => encoder.copyBufferToBuffer(buffer, 0, staging, 0, size));
+
+  let rejectOnLoss!: (reason: string) => void;
+  const lost = new Promise<never>((_, reject) => {
+    rejectOnLoss = (reason) => reject(new Error(`${label}: read failed because the GPU device was lost: ${reason}`));
+  });
+  pendingReads.add(rejectOnLoss);
+  try {
+    await Promise.race([staging.mapAsync(0x0001 /* GPUMapMode.READ */), lost]);
+  } catch (error) {
+    const reason = deviceLostReason();
+    if (reason !== null) throw new Error(`${label}: read failed because the GPU device was lost: ${reason}`);
+    throw error;
+  } finally {
+    pendingReads.delete(rejectOnLoss);
+  }
+  const copy = staging.getMappedRange().slice(0, bytes);
+  staging.unmap();
+  staging.destroy();
+  await settleCompileChecks();
+  throwIfFailed(s);
+  return copy;
+}
+
+/** Waits until the GPU has finished all submitted work. */
+export async function sync(): Promise<void> {
+  flush();
+  await runtime().gpu.device.queue.onSubmittedWorkDone();
+}
+
+export function submitCount(): number {
+  return state?.submits ?? 0;
+}
+
+export function poolStats(): { pooledBytes: number; allocatedBytes: number } {
+  return { pooledBytes: state?.pool.pooledBytes ?? 0, allocatedBytes: state?.pool.allocatedBytes ?? 0 };
+}
+
+export function setPoolCap(bytes: number): void {
+  runtime().pool.capBytes = bytes;
+}
+
+/** Packs uniform parameters: each entry is a u32, an i32 or an f32, 4 bytes each, in order. */
+export function packParams(values: ([ 'u32' | 'i32' | 'f32', number ])[]): ArrayBuffer {
+  const words = Math.max(4, Math.ceil(values.length / 4) * 4);
+  const buffer = new ArrayBuffer(words * 4);
+  const view = new DataView(buffer);
+  values.forEach(([type, value], i) => {
+    if (type === 'f32') view.setFloat32(i * 4, value, true);
+    else if (type === 'i32') view.setInt32(i * 4, value, true);
+    else view.setUint32(i * 4, value, true);
+  });
+  return buffer;
+}
+
+/** Workgroup counts for `n` threads of `size` each, spread over x and y to stay under the per-dimension limit. */
+export function grid(n: number, size: number): [number, number] {
+  const groups = Math.ceil(n / size);
+  const maxPerDim = runtime().gpu.limits.maxComputeWorkgroupsPerDimension;
+  if (groups <= maxPerDim) return [groups, 1];
+  const y = Math.ceil(groups / maxPerDim);
+  return [Math.ceil(groups / y), y];
+}

@@ -1,0 +1,122 @@
+// Elementwise binary ops and `where`, with NumPy broadcasting done by index
+// arithmetic in shaders/binary.wgsl and shaders/where.wgsl. The gradient of a
+// broadcast input is summed back to the input's shape by `sumToShape`.
+
+import { record } from '../autograd/engine.js';
+import { dispatch, grid, packParams } from '../gpu/runtime.js';
+import { broadcastShapes, broadcastStrides, checkRank, sizeOf } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { applyUnary } from './elementwise.js';
+import { assertFloat, filled, packDims } from './kernels.js';
+import { sumToShape } from './reduce.js';
+
+function u32s(values: number[]): ['u32', number][] {
+  return values.map((v) => ['u32', v]);
+}
+
+function runBinary(op: string, expr: string, l: Tensor, r: Tensor): Tensor {
+  assertFloat(op, l, r);
+  const shape = broadcastShapes(op, l.shape, r.shape);
+  checkRank(op, shape);
+  const out = Tensor.empty(shape, 'float32', op);
+  const n = sizeOf(shape);
+  if (n === 0) return out;
+  const params = packParams([
+    ...u32s([n, shape.length, 0, 0]),
+    ...u32s(packDims(shape, 1)),
+    ...u32s(packDims(broadcastStrides(l.shape, shape), 0)),
+    ...u32s(packDims(broadcastStrides(r.shape, shape), 0)),
+  ]);
+  dispatch({ shader: 'binary', defines: { EXPR: expr }, buffers: [l.buffer, r.buffer, out.buffer], params, workgroups: grid(n, 256) });
+  return out;
+}
+
+export function add(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === 'number') return applyUnary('affine', a, 1, b);
+  const out = runBinary('add', 'l + r', a, b);
+  return record(out, 'add', [a, b], (dy) => [sumToShape(dy, a.shape), sumToShape(dy, b.shape)]);
+}
+
+export function sub(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === 'number') return applyUnary('affine', a, 1, -b);
+  const out = runBinary('sub', 'l - r', a, b);
+  return record(out, 'sub', [a, b], (dy) => [sumToShape(dy, a.shape), b.requiresGrad ? sumToShape(dy.neg(), b.shape) : null]);
+}
+
+export function mul(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === 'number') return applyUnary('affine', a, b, 0);
+  const out = runBinary('mul', 'l * r', a, b);
+  return record(out, 'mul', [a, b], (dy) => [
+    a.requiresGrad ? sumToShape(mul(dy, b), a.shape) : null,
+    b.requiresGrad ? sumToShape(mul(dy, a), b.shape) : null,
+  ]);
+}
+
+export function div(a: Tensor, b: Tensor | number): Tensor {
+  if (typeof b === 'number') return applyUnary('affine', a, 1 / b, 0);
+  const out = runBinary('div', 'l / r', a, b);
+  // d(a/b) = da / b - a db / b^2 = da / b - out db / b
+  return record(out, 'div', [a, b], (dy) => [
+    a.requiresGrad ? sumToShape(div(dy, b), a.shape) : null,
+    b.requiresGrad ? sumToShape(div(mul(dy, out), b).neg(), b.shape) : null,
+  ]);
+}
+
+/** `scalar / x` elementwise. */
+export function rdiv(scalar: number, x: Tensor): Tensor {
+  return applyUnary('reciprocal', x, scalar);
+}
+
+/** Elementwise maximum; the gradient goes to `a` where a >= b, otherwise to `b`. */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  const out = runBinary('maximum', 'max(l, r)', a, b);
+  return record(out, 'maximum', [a, b], (dy) => {
+    const aWins = runBinary('maximum backward', 'select(0.0, 1.0, l >= r)', a, b);
+    return [
+      a.requiresGrad ? sumToShape(mul(dy, aWins), a.shape) : null,
+      b.requiresGrad ? sumToShape(mul(dy, aWins.neg().add(1)), b.shape) : null,
+    ];
+  });
+}
+
+/** 1.0 where the comparison holds, else 0.0 (no gradient). */
+export function compare(op: '==' | '!=' | '<' | '<=' | '>' | '>=', a: Tensor, b: Tensor): Tensor {
+  return runBinary(`compare ${op}`, `select(0.0, 1.0, l ${op} r)`, a, b);
+}
+
+/**
+ * Elementwise `cond ? a : b` with broadcasting. `cond` may be int32 or float32;
+ * nonzero means true. Gradients flow to `a` where cond holds and to `b` elsewhere.
+ */
+export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
+  assertFloat('where', a, b);
+  const shape = broadcastShapes('where', cond.shape, a.shape, b.shape);
+  checkRank('where', shape);
+  const out = Tensor.empty(shape, 'float32', 'where');
+  const n = sizeOf(shape);
+  if (n > 0) {
+    // For float32, -0.0 has the sign bit set but is false.
+    const condExpr = cond.dtype === 'int32' ? 'bits != 0u' : '(bits & 0x7fffffffu) != 0u';
+    const params = packParams([
+      ...u32s([n, shape.length, 0, 0]),
+      ...u32s(packDims(shape, 1)),
+      ...u32s(packDims(broadcastStrides(cond.shape, shape), 0)),
+      ...u32s(packDims(broadcastStrides(a.shape, shape), 0)),
+      ...u32s(packDims(broadcastStrides(b.shape, shape), 0)),
+    ]);
+    dispatch({
+      shader: 'where',
+      defines: { COND: condExpr },
+      buffers: [cond.buffer, a.buffer, b.buffer, out.buffer],
+      params,
+      workgroups: grid(n, 256),
+    });
+  }
+  return record(out, 'where', [a, b], (dy) => {
+    const zero = filled([], 0, 'float32', 'where backward');
+    return [
+      a.requiresGrad ? sumToShape(where(cond, dy, zero), a.shape) : null,
+      b.requiresGrad ? sumToShape(where(cond, zero, dy), b.shape) : null,
+    ];
+  });
+}
