@@ -1,6 +1,7 @@
 // Tensor creation: from JavaScript data, constants, ranges and seeded random values.
 
 import { Rng } from '../util/rng.js';
+import { setKnownRange } from '../tensor/known-range.js';
 import { formatShape, sizeOf } from '../tensor/shape.js';
 import type { DType, Tensor } from '../tensor/tensor.js';
 import { filled, upload } from './kernels.js';
@@ -38,6 +39,7 @@ export function tensor(data: Nested | Float32Array | Int32Array | number[], opti
     inferred = nestedShape(data);
     values = typeof data === 'number' ? [data] : (data as Nested[]).flat(Infinity as 1) as number[];
   }
+  if (options.shape !== undefined) checkShape('tensor', options.shape);
   const shape = options.shape ?? inferred;
   if (sizeOf(shape) !== values.length) {
     throw new Error(`tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} values, got ${values.length}`);
@@ -46,6 +48,7 @@ export function tensor(data: Nested | Float32Array | Int32Array | number[], opti
 
   const typed = dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
   const out = upload(typed, shape, dtype, 'tensor');
+  if (dtype === 'int32') setKnownRange(out, typed);
   if (options.requiresGrad) out.requiresGrad_(true);
   return out;
 }
@@ -64,12 +67,16 @@ function nestedShape(data: Nested): number[] {
   return [data.length, ...inner];
 }
 
+function isInt32(v: number): boolean {
+  return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647;
+}
+
 function checkValues(values: ArrayLike<number>, dtype: DType, allowNonFinite: boolean): void {
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (typeof v !== 'number') throw new Error(`tensor: value at flat index ${i} is ${typeof v}, not a number`);
     if (dtype === 'int32') {
-      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647) {
+      if (!isInt32(v)) {
         throw new Error(`tensor: value ${v} at flat index ${i} is not an int32`);
       }
     } else if (!allowNonFinite && !Number.isFinite(v)) {
@@ -86,7 +93,9 @@ function checkShape(op: string, shape: number[]): void {
 
 export function full(shape: number[], value: number, options: { dtype?: DType; requiresGrad?: boolean } = {}): Tensor {
   checkShape('full', shape);
-  const out = filled(shape, value, options.dtype ?? 'float32', 'full');
+  const dtype = options.dtype ?? 'float32';
+  if (dtype === 'int32' && !isInt32(value)) throw new Error(`full: value ${value} is not an int32`);
+  const out = filled(shape, value, dtype, 'full');
   if (options.requiresGrad) out.requiresGrad_(true);
   return out;
 }
@@ -98,9 +107,14 @@ export const ones = (shape: number[], options: { dtype?: DType; requiresGrad?: b
 export function arange(start: number, end?: number, step = 1, options: { dtype?: DType } = {}): Tensor {
   const [from, to] = end === undefined ? [0, start] : [start, end];
   if (step === 0) throw new Error('arange: step must not be 0');
+  if (![from, to, step].every(Number.isFinite)) throw new Error(`arange: start ${from}, end ${to} and step ${step} must be finite`);
   const n = Math.max(0, Math.ceil((to - from) / step));
   const dtype = options.dtype ?? 'float32';
   const values = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  // Checked because the typed array would silently truncate a fractional or out-of-range value.
+  if (dtype === 'int32' && n > 0 && ![from, step, from + (n - 1) * step].every(isInt32)) {
+    throw new Error(`arange: int32 values need an integer start and step within the int32 range, got start ${from} and step ${step}`);
+  }
   for (let i = 0; i < n; i++) values[i] = from + i * step;
   return upload(values, [n], dtype, 'arange');
 }

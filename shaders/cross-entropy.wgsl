@@ -1,0 +1,85 @@
+// Per-row cross-entropy of logits [rows, classes] against int32 targets, fused with
+// log-softmax and label smoothing eps (target distribution (1 - eps) one-hot + eps / C):
+//   loss = (1 - eps) (lse - x_t) + eps (lse - mean_j x_j),  lse = log sum_j exp(x_j).
+// Both terms are computed from x - max, so logits of 1e4 lose no precision.
+// A row whose target equals ignoreIndex gets loss 0 and valid 0; a target outside
+// [0, classes) gets loss NaN (and valid 1), so the reduced loss turns NaN.
+// Writes (max, log sum exp(x - max)) per row for the backward pass, kept apart
+// because their f32 sum would lose the low bits of x - lse for large logits. One workgroup of 256 threads per row.
+
+struct Params {
+  rows: u32, classes: u32, ignoreIndex: i32, smoothing: f32,
+  negInfBits: u32, nanBits: u32, pad0: u32, pad1: u32,
+}
+
+@group(0) @binding(0) var<storage, read> x: array<f32>;
+@group(0) @binding(1) var<storage, read> targets: array<i32>;
+@group(0) @binding(2) var<storage, read_write> loss: array<f32>;
+@group(0) @binding(3) var<storage, read_write> valid: array<f32>;
+@group(0) @binding(4) var<storage, read_write> stats: array<vec2f>;
+@group(0) @binding(5) var<uniform> p: Params;
+
+const WG: u32 = 256u;
+var<workgroup> partial: array<vec2f, WG>;
+
+fn workgroupSum2(v: vec2f, lid: u32) -> vec2f {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier();
+  return total;
+}
+
+fn workgroupMax(v: f32, lid: u32) -> f32 {
+  partial[lid] = vec2f(v, 0.0);
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
+    if (lid < stride) { partial[lid].x = max(partial[lid].x, partial[lid + stride].x); }
+    workgroupBarrier();
+  }
+  let total = partial[0].x;
+  workgroupBarrier();
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) groups: vec3u) {
+  let row = wid.x + wid.y * groups.x;
+  if (row >= p.rows) { return; }
+  let base = row * p.classes;
+
+  var m = bitcast<f32>(p.negInfBits);
+  for (var j = lid; j < p.classes; j += WG) { m = max(m, x[base + j]); }
+  m = workgroupMax(m, lid);
+
+  // .x: sum of exp(x - m); .y: sum of (x - m), for the smoothing term.
+  var acc = vec2f(0.0);
+  for (var j = lid; j < p.classes; j += WG) {
+    let z = x[base + j] - m;
+    acc += vec2f(exp(z), z);
+  }
+  acc = workgroupSum2(acc, lid);
+
+  if (lid == 0u) {
+    let logS = log(acc.x);
+    stats[row] = vec2f(m, logS);
+    let t = targets[row];
+    if (t == p.ignoreIndex) {
+      loss[row] = 0.0;
+      valid[row] = 0.0;
+    } else if (t < 0 || u32(t) >= p.classes) {
+      loss[row] = bitcast<f32>(p.nanBits);
+      valid[row] = 1.0;
+    } else {
+      let nll = logS - (x[base + u32(t)] - m);
+      let smoothTerm = logS - acc.y / f32(p.classes);
+      loss[row] = (1.0 - p.smoothing) * nll + p.smoothing * smoothTerm;
+      valid[row] = 1.0;
+    }
+  }
+}

@@ -1,0 +1,30 @@
+// The value range of int32 tensors whose values passed through the CPU (`tensor()`),
+// so index ops (embedding, crossEntropy) can check ids without a GPU read back.
+// Keyed by storage, so a reshape (which aliases the storage) keeps the range.
+// NOTE: a write into the buffer after creation (writeBuffer, an in-place kernel)
+// makes the recorded range stale. No int32 op in the library writes in place today.
+
+import type { Tensor } from './tensor.js';
+
+export interface ValueRange {
+  min: number;
+  max: number;
+}
+
+const ranges = new WeakMap<object, ValueRange>();
+
+export function setKnownRange(t: Tensor, values: ArrayLike<number>): void {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  ranges.set(t.storage, { min, max });
+}
+
+/** Returns the min and max of an int32 tensor created from CPU values, or null when unknown. */
+export function knownRange(t: Tensor): ValueRange | null {
+  return ranges.get(t.storage) ?? null;
+}
