@@ -4,7 +4,14 @@ export { init, destroyDevice, gpu, type InitOptions, type Gpu } from './gpu/devi
 export { flush, sync, submitCount, setPoolCap } from './gpu/runtime.js';
 export { Tensor, type DType } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
-export { noGrad, enableGrad, setDetectAnomaly } from './autograd/grad-mode.js';
+export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly } from './autograd/grad-mode.js';
+export { zeroGrad, type BackwardOptions } from './autograd/engine.js';
 export { memory, type MemoryInfo } from './memory.js';
 export * from './ops/index.js';
 export { Rng } from './util/rng.js';
+export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export * from './models/index.js';
+export * from './io/checkpoint.js';
+export * from './io/hf-vit.js';
+export * as td from './td/index.js';

@@ -101,10 +101,32 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
           const previous = grads.get(input);
           grads.set(input, previous === undefined ? gi : previous.add(gi));
         });
-        if (!options.retainGraph) t.gradFn = null;
+        if (!options.retainGraph) t.gradFn = freedNode(node.op);
       }
     }),
   );
+}
+
+/**
+ * Replaces a node whose backward has run. It keeps the tensor a non-leaf (a null
+ * gradFn would make a second backward treat it as a leaf and silently give the
+ * real leaves no gradient) but drops the inputs and saved tensors.
+ */
+function freedNode(op: string): GradNode {
+  return {
+    op,
+    inputs: [],
+    backward: () => {
+      throw new Error(
+        `backward: the graph through ${op} was already freed by an earlier backward; pass { retainGraph: true } to that call to run backward twice`,
+      );
+    },
+  };
+}
+
+/** Disposes the `.grad` of each tensor and sets it to null. */
+export function zeroGrad(tensors: Iterable<Tensor>): void {
+  for (const t of tensors) t.zeroGrad();
 }
 
 function accumulateLeaf(leaf: Tensor, g: Tensor): Tensor {

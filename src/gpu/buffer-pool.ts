@@ -29,18 +29,26 @@ export class BufferPool {
   constructor(private device: GPUDevice) {}
 
   acquire(bytes: number, label: string): GPUBuffer {
-    const size = bucketSize(bytes);
+    // Every buffer is bound whole as a storage buffer, so the binding limit (often
+    // far below maxBufferSize, e.g. 128 MiB against 4 GiB) bounds it as well.
+    const limits = this.device.limits;
+    const maxSize = Math.min(limits.maxBufferSize, limits.maxStorageBufferBindingSize);
+    if (bytes > maxSize) {
+      throw new Error(
+        `${label}: a buffer of ${bytes} bytes exceeds this adapter's limit of ${maxSize} bytes ` +
+          `(maxBufferSize ${limits.maxBufferSize}, maxStorageBufferBindingSize ${limits.maxStorageBufferBindingSize}); ` +
+          'use a smaller batch or smaller tensors.',
+      );
+    }
+    // Near the limit the bucket may round past it, and then the exact size is used.
+    let size = bucketSize(bytes);
+    if (size > maxSize) size = Math.ceil(bytes / 4) * 4;
+
     const list = this.free.get(size);
     const reused = list?.pop();
     if (reused !== undefined) {
       this.pooledBytes -= size;
       return reused;
-    }
-    const maxSize = this.device.limits.maxBufferSize;
-    if (size > maxSize) {
-      throw new Error(
-        `${label}: a buffer of ${bytes} bytes exceeds this adapter's maxBufferSize (${maxSize}); use a smaller batch or smaller tensors.`,
-      );
     }
     this.allocatedBytes += size;
     return this.device.createBuffer({ size, usage: STORAGE_USAGE, label });

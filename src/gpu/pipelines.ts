@@ -11,6 +11,8 @@ export type Defines = Record<string, string | number>;
 export interface CompiledPipeline {
   pipeline: GPUComputePipeline;
   label: string;
+  /** The compile error, once the asynchronous check has reported one. */
+  error: string | null;
 }
 
 const cache = new WeakMap<GPUDevice, Map<string, CompiledPipeline>>();
@@ -51,18 +53,19 @@ export function getPipeline(
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ code, label });
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' }, label });
+  const compiled: CompiledPipeline = { pipeline, label, error: null };
   const check = device.popErrorScope().then(async (error) => {
     if (error === null) return;
     const info = await module.getCompilationInfo();
     const lines = info.messages
       .filter((m) => m.type === 'error')
       .map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
-    onError(`WGSL error in ${label}: ${lines.length > 0 ? lines.join('; ') : error.message}`);
+    compiled.error = `WGSL error in ${label}: ${lines.length > 0 ? lines.join('; ') : error.message}`;
+    onError(compiled.error);
   });
   pendingChecks.add(check);
   void check.finally(() => pendingChecks.delete(check));
 
-  const compiled = { pipeline, label };
   byKey.set(key, compiled);
   return compiled;
 }

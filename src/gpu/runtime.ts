@@ -124,9 +124,11 @@ export function dispatch(spec: DispatchSpec): void {
   const s = runtime();
   const device = s.gpu.device;
   // A compile error explains every later "invalid pipeline" error, so it replaces them.
-  const { pipeline, label } = getPipeline(device, spec.shader, spec.defines ?? {}, (message) => {
+  const { pipeline, label, error } = getPipeline(device, spec.shader, spec.defines ?? {}, (message) => {
     s.firstError = message;
   });
+  // A pipeline known to be broken fails at the call site instead of at a later read.
+  if (error !== null) throw new Error(error);
 
   const entries: GPUBindGroupEntry[] = spec.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
   if (spec.params !== undefined) {
@@ -154,9 +156,11 @@ export function copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number): void 
   s.pass = s.encoder!.beginComputePass();
 }
 
-/** Submits every recorded dispatch. */
+/** Submits every recorded dispatch and throws the first WebGPU error reported so far. */
 export function flush(): void {
-  submitPending(runtime());
+  const s = runtime();
+  submitPending(s);
+  throwIfFailed(s);
 }
 
 /** Ends the open pass, lets `extra` record copies after it, submits, and recycles released buffers. */
@@ -174,7 +178,6 @@ function submitPending(s: DeviceState, extra?: (encoder: GPUCommandEncoder) => v
   s.pool.afterSubmit();
   s.uniforms.push(...s.uniformsInFlight);
   s.uniformsInFlight = [];
-  throwIfFailed(s);
 }
 
 /** Reads `bytes` bytes of a buffer back to the CPU, submitting pending work first. */
@@ -196,6 +199,8 @@ export async function readBuffer(buffer: GPUBuffer, bytes: number, label: string
   } catch (error) {
     const reason = deviceLostReason();
     if (reason !== null) throw new Error(`${label}: read failed because the GPU device was lost: ${reason}`);
+    await settleCompileChecks();
+    throwIfFailed(s);
     throw error;
   } finally {
     pendingReads.delete(rejectOnLoss);
@@ -203,6 +208,8 @@ export async function readBuffer(buffer: GPUBuffer, bytes: number, label: string
   const copy = staging.getMappedRange().slice(0, bytes);
   staging.unmap();
   staging.destroy();
+  // A dispatch with a broken pipeline reports a generic "invalid" error at once. The
+  // compile check names the shader and line and replaces that error, so wait for it.
   await settleCompileChecks();
   throwIfFailed(s);
   return copy;

@@ -31,20 +31,31 @@ function runBinary(op: string, expr: string, l: Tensor, r: Tensor): Tensor {
   return out;
 }
 
-export function add(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === 'number') return applyUnary('affine', a, 1, b);
+function tensorOperand(op: string, t: Tensor | number): Tensor {
+  if (typeof t === 'number') throw new Error(`${op}: both operands are numbers; at least one must be a tensor`);
+  return t;
+}
+
+/** a + b with broadcasting. Either operand may be a number. */
+export function add(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === 'number') return add(tensorOperand('add', b), a);
+  if (typeof b === 'number') return applyUnary('affine', a, 1, b, 'add');
   const out = runBinary('add', 'l + r', a, b);
   return record(out, 'add', [a, b], (dy) => [sumToShape(dy, a.shape), sumToShape(dy, b.shape)]);
 }
 
-export function sub(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === 'number') return applyUnary('affine', a, 1, -b);
+/** a - b with broadcasting. Either operand may be a number. */
+export function sub(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === 'number') return applyUnary('affine', tensorOperand('sub', b), -1, a, 'sub');
+  if (typeof b === 'number') return applyUnary('affine', a, 1, -b, 'sub');
   const out = runBinary('sub', 'l - r', a, b);
   return record(out, 'sub', [a, b], (dy) => [sumToShape(dy, a.shape), b.requiresGrad ? sumToShape(dy.neg(), b.shape) : null]);
 }
 
-export function mul(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === 'number') return applyUnary('affine', a, b, 0);
+/** a * b with broadcasting. Either operand may be a number. */
+export function mul(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === 'number') return mul(tensorOperand('mul', b), a);
+  if (typeof b === 'number') return applyUnary('affine', a, b, 0, 'mul');
   const out = runBinary('mul', 'l * r', a, b);
   return record(out, 'mul', [a, b], (dy) => [
     a.requiresGrad ? sumToShape(mul(dy, b), a.shape) : null,
@@ -52,8 +63,10 @@ export function mul(a: Tensor, b: Tensor | number): Tensor {
   ]);
 }
 
-export function div(a: Tensor, b: Tensor | number): Tensor {
-  if (typeof b === 'number') return applyUnary('affine', a, 1 / b, 0);
+/** a / b with broadcasting. Either operand may be a number. */
+export function div(a: Tensor | number, b: Tensor | number): Tensor {
+  if (typeof a === 'number') return rdiv(a, tensorOperand('div', b));
+  if (typeof b === 'number') return applyUnary('affine', a, 1 / b, 0, 'div');
   const out = runBinary('div', 'l / r', a, b);
   // d(a/b) = da / b - a db / b^2 = da / b - out db / b
   return record(out, 'div', [a, b], (dy) => [
@@ -64,7 +77,7 @@ export function div(a: Tensor, b: Tensor | number): Tensor {
 
 /** `scalar / x` elementwise. */
 export function rdiv(scalar: number, x: Tensor): Tensor {
-  return applyUnary('reciprocal', x, scalar);
+  return applyUnary('reciprocal', x, scalar, 0, 'div');
 }
 
 /** Elementwise maximum; the gradient goes to `a` where a >= b, otherwise to `b`. */

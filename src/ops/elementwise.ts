@@ -26,12 +26,15 @@ const ERF = `fn erf_approx(x: f32) -> f32 {
 }`;
 
 // Real power with PyTorch's rules for negative bases: integer exponents keep the
-// sign, fractional exponents of a negative base give NaN.
-const POW = `fn pow_real(v: f32, e: f32) -> f32 {
-  if (v == 0.0) { return select(select(1.0, 0.0, e > 0.0), bitcast<f32>(0x7f800000u), e < 0.0); }
+// sign, fractional exponents of a negative base give NaN. WGSL rejects inf and NaN
+// as constants, so they come from bits passed through a function parameter, which
+// is never a constant expression.
+const POW = `fn f32_from_bits(bits: u32) -> f32 { return bitcast<f32>(bits); }
+fn pow_real(v: f32, e: f32) -> f32 {
+  if (v == 0.0) { return select(select(1.0, 0.0, e > 0.0), f32_from_bits(0x7f800000u), e < 0.0); }
   let r = pow(abs(v), e);
   if (v > 0.0) { return r; }
-  if (e != round(e)) { return bitcast<f32>(0x7fc00000u); }
+  if (e != round(e)) { return f32_from_bits(0x7fc00000u); }
   return select(r, -r, (i32(e) & 1) == 1);
 }`;
 
@@ -92,13 +95,13 @@ export const UNARY_OPS = {
     cpu: (v, a, b) => Math.min(Math.max(v, a), b),
     cpuGrad: (v, a, b) => (v >= a && v <= b ? 1 : 0),
   },
-  // v^a for a scalar a: d v^a = a v^(a-1) dv
+  // v^a for a scalar a: d v^a = a v^(a-1) dv, and 0 for a = 0 (where 0 * 0^-1 would be NaN at v = 0).
   pow: {
     forward: 'pow_real(v, a)',
-    backward: 'dy * a * pow_real(v, a - 1.0)',
+    backward: 'select(dy * a * pow_real(v, a - 1.0), 0.0, a == 0.0)',
     helpers: POW,
     cpu: (v, a) => powReal(v, a),
-    cpuGrad: (v, a) => a * powReal(v, a - 1),
+    cpuGrad: (v, a) => (a === 0 ? 0 : a * powReal(v, a - 1)),
   },
   // v * a + b, used for tensor-scalar add, sub and mul.
   affine: { forward: 'v * a + b', backward: 'dy * a', cpu: (v, a, b) => v * a + b, cpuGrad: (_v, a) => a },
@@ -132,12 +135,15 @@ fn gelu_tanh_grad(v: f32) -> f32 {
 
 export type UnaryOpName = keyof typeof UNARY_OPS;
 
-/** Applies a unary op from the table and records its gradient. */
-export function applyUnary(name: UnaryOpName, x: Tensor, a = 0, b = 0): Tensor {
-  assertFloat(name, x);
+/**
+ * Applies a unary op from the table and records its gradient. `op` is the name that
+ * errors and the graph show, e.g. 'mul' for the table's 'affine'.
+ */
+export function applyUnary(name: UnaryOpName, x: Tensor, a = 0, b = 0, op: string = name): Tensor {
+  assertFloat(op, x);
   const kernel: UnaryOp = UNARY_OPS[name];
-  const out = runUnary(x, kernel, a, b, name);
-  return record(out, name, [x], (dy) => [runUnaryBackward(x, out, dy, kernel, a, b, name)]);
+  const out = runUnary(x, kernel, a, b, op);
+  return record(out, op, [x], (dy) => [runUnaryBackward(x, out, dy, kernel, a, b, op)]);
 }
 
 export const neg = (x: Tensor) => applyUnary('neg', x);

@@ -31,7 +31,8 @@ interface Plan {
 }
 
 function plan(op: string, x: Tensor, dims: number | number[] | undefined): Plan {
-  const list = normalizeDims(op, dims, x.rank);
+  // A rank-0 tensor accepts dim 0 or -1 (as in PyTorch), which reduces nothing.
+  const list = normalizeDims(op, dims, x.rank).filter((d) => d < x.rank);
   const keptShape = x.shape.filter((_, d) => !list.includes(d));
   const keepDimShape = x.shape.map((s, d) => (list.includes(d) ? 1 : s));
   return { dims: list, keptShape, keepDimShape, rows: sizeOf(keptShape), len: sizeOf(list.map((d) => x.shape[d])) };

@@ -51,10 +51,12 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 /** Reorders dims: out.shape[i] = x.shape[dims[i]]. */
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
   if (dims.length !== x.rank) {
-    throw new Error(`permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of rank ${x.rank}`);
+    throw new Error(`permute: got ${dims.length} dims ${JSON.stringify(dims)} for a tensor of shape ${formatShape(x.shape)} (rank ${x.rank})`);
   }
   const order = dims.map((d) => normalizeDim('permute', d, x.rank));
-  if (new Set(order).size !== order.length) throw new Error(`permute: dims ${JSON.stringify(dims)} repeat a dim`);
+  if (new Set(order).size !== order.length) {
+    throw new Error(`permute: dims ${JSON.stringify(dims)} repeat a dim of ${formatShape(x.shape)}; list each dim once`);
+  }
   if (order.every((d, i) => d === i)) return x;
   checkRank('permute', x.shape);
 
@@ -78,13 +80,14 @@ export function transpose(x: Tensor, dim0 = -2, dim1 = -1): Tensor {
 
 /** Elements start .. end-1 along `dim` (negative indices count from the end, as in Python). */
 export function slice(x: Tensor, dim: number, start: number, end?: number): Tensor {
+  if (x.rank === 0) throw new Error('slice: cannot slice a rank-0 tensor; reshape it to [1] first');
   const d = normalizeDim('slice', dim, x.rank);
   const length = x.shape[d];
   const clampIndex = (i: number) => Math.min(Math.max(i < 0 ? i + length : i, 0), length);
   const s = clampIndex(start);
   const e = Math.max(clampIndex(end ?? length), s);
   if (!Number.isInteger(start) || (end !== undefined && !Number.isInteger(end))) {
-    throw new Error(`slice: start ${start} and end ${end} must be integers`);
+    throw new Error(`slice: start ${start} and end ${end} of ${formatShape(x.shape)} along dim ${dim} must be integers`);
   }
   if (s === 0 && e === length) return x;
 
@@ -104,9 +107,13 @@ function padAlong(t: Tensor, shape: Shape, dim: number, start: number): Tensor {
 
 /** Broadcasts size-1 dims (and new leading dims) to `shape`; copies. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
-  const target = shape.map((d, i) => (d === -1 ? x.shape[i - (shape.length - x.rank)] : d));
-  const lead = target.length - x.rank;
-  const valid = lead >= 0 && x.shape.every((s, i) => s === target[lead + i] || s === 1);
+  const lead = shape.length - x.rank;
+  // -1 keeps an existing dim. A new leading dim has no size to keep, so -1 is invalid there.
+  const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
+  const valid =
+    lead >= 0 &&
+    target.every((d) => Number.isInteger(d) && d >= 0) &&
+    x.shape.every((s, i) => s === target[lead + i] || s === 1);
   if (!valid) throw new Error(`expand: cannot expand ${formatShape(x.shape)} to ${formatShape(shape)}`);
   if (sameShape(target, x.shape)) return x;
   checkRank('expand', target);
@@ -121,6 +128,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 export function concat(tensors: Tensor[], dim = 0): Tensor {
   if (tensors.length === 0) throw new Error('concat: needs at least one tensor');
   const first = tensors[0];
+  if (first.rank === 0) throw new Error('concat: cannot join rank-0 tensors; reshape them to [1] first');
   const d = normalizeDim('concat', dim, first.rank);
   for (const t of tensors) {
     const mismatch = t.rank !== first.rank || t.shape.some((s, i) => i !== d && s !== first.shape[i]);
@@ -140,8 +148,10 @@ export function concat(tensors: Tensor[], dim = 0): Tensor {
     stridedCopy(t, out, t.shape, stridesOf(t.shape), outStrides, 0, offset * outStrides[d]);
     offset += t.shape[d];
   }
-  return record(out, 'concat', tensors, (dy) =>
-    tensors.map((t, i) => (t.requiresGrad ? slice(dy, d, offsets[i], offsets[i] + t.shape[d]) : null)),
+  // A copy of the list, so that a caller who later changes its array cannot change the graph.
+  const inputs = [...tensors];
+  return record(out, 'concat', inputs, (dy) =>
+    inputs.map((t, i) => (t.requiresGrad ? slice(dy, d, offsets[i], offsets[i] + t.shape[d]) : null)),
   );
 }
 

@@ -56,9 +56,12 @@ export function broadcastStrides(shape: Shape, target: Shape): number[] {
   });
 }
 
-/** Normalizes a possibly negative dim index, or throws naming the op. */
+/**
+ * Normalizes a possibly negative dim index, or throws naming the op. Rank 0 accepts
+ * 0 and -1 as in PyTorch, so an op that indexes the shape must reject rank 0 itself.
+ */
 export function normalizeDim(op: string, dim: number, rank: number): number {
-  const d = dim < 0 ? dim + rank : dim;
+  const d = dim < 0 ? dim + Math.max(rank, 1) : dim;
   if (!Number.isInteger(dim) || d < 0 || d >= Math.max(rank, 1)) {
     throw new Error(`${op}: dim ${dim} is out of range for a tensor of rank ${rank}`);
   }

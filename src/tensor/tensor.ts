@@ -42,7 +42,7 @@ export class Tensor {
   /** A tensor with fresh, uninitialized storage. */
   static empty(shape: Shape, dtype: DType, op: string): Tensor {
     const bytes = Math.max(sizeOf(shape), 1) * 4;
-    return new Tensor(new Storage(bytes, op), shape, dtype, op);
+    return new Tensor(new Storage(bytes, `${op} ${formatShape(shape)}`), shape, dtype, op);
   }
 
   get rank(): number {

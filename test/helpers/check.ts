@@ -7,7 +7,7 @@
 // has to cover the f32 rounding of the GPU result.
 
 import { expect } from 'vitest';
-import { Tensor, tensor } from '../../src/index.js';
+import { Tensor, tensor, tidy } from '../../src/index.js';
 import { Rng } from '../../src/util/rng.js';
 
 export type Shape = number[];
@@ -73,40 +73,57 @@ export interface GradCheckInput {
 }
 
 export interface GradCheckOptions extends Partial<Tolerance> {
+  /** Tolerance of the gradients when it differs from the forward tolerance. */
+  grad?: Tolerance;
   /** Finite-difference step on the float64 reference. */
   eps?: number;
   seed?: number;
 }
 
+/** A reference result: flat values, or values with the shape the GPU output must have. */
+export type ReferenceOutput = Float64Array | { shape: readonly number[]; data: Float64Array };
+
+function referenceData(result: ReferenceOutput): Float64Array {
+  return result instanceof Float64Array ? result : result.data;
+}
+
 /**
  * Checks the forward output and every input gradient of a GPU op against its
- * float64 reference. `gpu` maps GPU tensors to the output; `reference` maps the
- * same values (rounded to f32) to the output values in float64. The loss is
- * sum(out * w) for a random cotangent w, so every output element matters.
+ * float64 reference. `gpu` maps GPU tensors to the output. `reference` maps the
+ * same values (rounded to f32) to the output values in float64, and when it
+ * returns an NdArray the output shape is checked too. The loss is sum(out * w) for a random
+ * cotangent w, so every output element matters. Forward and backward run inside
+ * `tidy`, and everything the check creates is disposed at the end.
  */
 export async function gradCheck(
   name: string,
   gpu: (inputs: Tensor[]) => Tensor,
-  reference: (inputs: Float64Array[]) => Float64Array,
+  reference: (inputs: Float64Array[]) => ReferenceOutput,
   inputs: GradCheckInput[],
   options: GradCheckOptions = {},
 ): Promise<void> {
   const tol = { rtol: options.rtol ?? 1e-4, atol: options.atol ?? 1e-5 };
+  const gradTol = options.grad ?? tol;
   const eps = options.eps ?? 1e-6;
   const rng = new Rng(options.seed ?? 12345);
   const values = inputs.map((input) => roundF32(input.values));
+  const expected = reference(values);
 
   const tensors = inputs.map((input, i) => gpuTensor(values[i], input.shape, !input.noGrad));
-  const out = gpu(tensors);
-  const expectedOut = reference(values);
-  expectAllClose(await out.data(), expectedOut, tol, `${name} forward`);
+  let weights: Float64Array = new Float64Array(0);
+  const out = tidy(() => {
+    const y = gpu(tensors);
+    weights = roundF32(randomValues([...y.shape], rng, -1, 1));
+    y.mul(gpuTensor(weights, [...y.shape])).sum().backward();
+    return y;
+  });
+  if (!(expected instanceof Float64Array)) {
+    expect([...out.shape], `${name} output shape`).toEqual([...expected.shape]);
+  }
+  expectAllClose(await out.data(), referenceData(expected), tol, `${name} forward`);
 
-  const weights = roundF32(randomValues(out.shape as Shape, rng, -1, 1));
-  const loss = out.mul(gpuTensor(weights, out.shape as Shape)).sum();
-  loss.backward();
-
-  const objective = (vals: Float64Array[]) => {
-    const y = reference(vals);
+  const objective = () => {
+    const y = referenceData(reference(values));
     let s = 0;
     for (let i = 0; i < y.length; i++) s += y[i] * weights[i];
     return s;
@@ -114,20 +131,37 @@ export async function gradCheck(
 
   for (let k = 0; k < inputs.length; k++) {
     if (inputs[k].noGrad) continue;
-    const numeric = new Float64Array(values[k].length);
-    for (let i = 0; i < numeric.length; i++) {
-      const plus = values.map((v) => v.slice());
-      const minus = values.map((v) => v.slice());
-      plus[k][i] += eps;
-      minus[k][i] -= eps;
-      numeric[i] = (objective(plus) - objective(minus)) / (2 * eps);
+    const x = values[k];
+    const numeric = new Float64Array(x.length);
+    for (let i = 0; i < x.length; i++) {
+      const saved = x[i];
+      x[i] = saved + eps;
+      const plus = objective();
+      x[i] = saved - eps;
+      const minus = objective();
+      x[i] = saved;
+      numeric[i] = (plus - minus) / (2 * eps);
     }
     const grad = tensors[k].grad;
     expect(grad, `${name}: input ${k} got no gradient`).not.toBeNull();
-    expectAllClose(await grad!.data(), numeric, tol, `${name} gradient of input ${k}`);
+    expect([...grad!.shape], `${name}: shape of the gradient of input ${k}`).toEqual([...inputs[k].shape]);
+    expectAllClose(await grad!.data(), numeric, gradTol, `${name} gradient of input ${k}`);
   }
+  out.dispose();
   for (const t of tensors) {
-    t.grad?.dispose();
+    t.zeroGrad();
     t.dispose();
   }
+}
+
+/**
+ * Moves values that lie within `margin` of a kink (a point where the op is not
+ * differentiable, such as 0 for relu) to distance `margin` on the same side, so
+ * that central differences never straddle the kink.
+ */
+export function avoidKinks(values: Float64Array, kinks: number[], margin = 1e-3): Float64Array {
+  return values.map((v) => {
+    for (const k of kinks) if (Math.abs(v - k) < margin) return v < k ? k - margin : k + margin;
+    return v;
+  });
 }
