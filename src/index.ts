@@ -1,10 +1,11 @@
 // Public API of talkgrad.
 
-export { init, destroyDevice, gpu, type InitOptions, type Gpu } from './gpu/device.js';
-export { flush, sync, submitCount, setPoolCap } from './gpu/runtime.js';
+export { init, destroyDevice, gpu, onDeviceLost, type InitOptions, type Gpu } from './gpu/device.js';
+export { flush, sync, submitCount, setPoolCap, poolStats } from './gpu/runtime.js';
 export { Tensor, type DType } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
-export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly } from './autograd/grad-mode.js';
+export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyDetectionEnabled } from './autograd/grad-mode.js';
+export { checkAnomalies } from './autograd/anomaly.js';
 export { zeroGrad, type BackwardOptions } from './autograd/engine.js';
 export { memory, type MemoryInfo } from './memory.js';
 export * from './ops/index.js';

@@ -8,6 +8,7 @@
 import { keep, tidy } from '../tensor/scope.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { inPhase, recordAnomalyChecks } from './anomaly.js';
 import { isGradEnabled, noGrad } from './grad-mode.js';
 
 export interface GradNode {
@@ -19,6 +20,8 @@ export interface GradNode {
 
 /** Attaches a backward function to `out` when gradients are on and an input needs one. */
 export function record(out: Tensor, op: string, inputs: Tensor[], backward: GradNode['backward']): Tensor {
+  // The op has recorded the kernels that write its outputs, so they can be scanned now.
+  recordAnomalyChecks();
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
     out.gradFn = { op, inputs, backward };
@@ -74,6 +77,10 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
   }
 
   const order = topologicalOrder(root);
+  inPhase('backward', () => walkBackward(root, grad, order, options));
+}
+
+function walkBackward(root: Tensor, grad: Tensor | undefined, order: Tensor[], options: BackwardOptions): void {
   tidy(() =>
     noGrad(() => {
       const grads = new Map<Tensor, Tensor>();
@@ -89,7 +96,7 @@ export function backward(root: Tensor, grad: Tensor | undefined, options: Backwa
           leafGrads.push(keep(accumulateLeaf(t, g)));
           continue;
         }
-        const inputGrads = node.backward(g);
+        const inputGrads = inPhase(`backward of ${node.op}`, () => node.backward(g));
         node.inputs.forEach((input, k) => {
           const gi = inputGrads[k];
           if (gi === null || gi === undefined || !input.requiresGrad) return;

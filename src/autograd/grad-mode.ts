@@ -1,5 +1,7 @@
 // Global switches of the autograd engine: gradient recording and anomaly detection.
 
+import { restartAnomalyNumbering } from './anomaly.js';
+
 let gradEnabled = true;
 let detectAnomaly = false;
 
@@ -30,11 +32,13 @@ export function enableGrad<T>(fn: () => T): T {
 }
 
 /**
- * Turns anomaly detection on or off. When on, every op output is read back and
- * checked for NaN or Inf, and the first op that produces one throws an error naming
- * it. This forces a GPU round trip per op, so it is for debugging only.
+ * Turns anomaly detection on or off. When on, a GPU kernel scans every new float32
+ * op output (forward and backward) for NaN and Inf, and the next read (`data()`,
+ * `item()`, ...) throws an error naming the first op that produced one. It adds one
+ * small dispatch per op and no extra round trip, but it is still meant for debugging.
  */
 export function setDetectAnomaly(enabled: boolean): void {
+  if (enabled && !detectAnomaly) restartAnomalyNumbering();
   detectAnomaly = enabled;
 }
 

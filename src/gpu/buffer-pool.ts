@@ -79,6 +79,21 @@ export class BufferPool {
     this.pendingRelease = [];
   }
 
+  /** Destroys pooled buffers, largest first, until the pool contains at most `capBytes`. */
+  trim(): void {
+    const sizes = [...this.free.keys()].sort((a, b) => b - a);
+    for (const size of sizes) {
+      const list = this.free.get(size)!;
+      while (list.length > 0 && this.pooledBytes > this.capBytes) {
+        list.pop()!.destroy();
+        this.pooledBytes -= size;
+        this.allocatedBytes -= size;
+      }
+      if (list.length === 0) this.free.delete(size);
+      if (this.pooledBytes <= this.capBytes) return;
+    }
+  }
+
   /** Destroys every pooled buffer. */
   clear(): void {
     for (const list of this.free.values()) {

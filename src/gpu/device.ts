@@ -35,6 +35,10 @@ let nodeInstance: GPU | null = null;
 let pending: Promise<Gpu> | null = null;
 let lostReason: string | null = null;
 const lostListeners: ((reason: string) => void)[] = [];
+// Why each device that is no longer usable went away, so errors about its tensors can name the reason.
+const goneReasons = new WeakMap<GPUDevice, string>();
+/** True between destroyDevice() and the next init(). */
+let destroyed = false;
 
 export const SOFTWARE_ADAPTER_HINT =
   'On Debian 12 install a software Vulkan adapter with: ' +
@@ -46,6 +50,9 @@ export const SOFTWARE_ADAPTER_HINT =
 export function gpu(): Gpu {
   if (lostReason !== null) {
     throw new Error(`GPU device was lost: ${lostReason}. Call init() again to get a new device.`);
+  }
+  if (current === null && destroyed) {
+    throw new Error('talkgrad: the GPU device was destroyed by destroyDevice(); call `await init()` to get a new one.');
   }
   if (current === null) {
     throw new Error('talkgrad: no GPU device yet; call `await init()` before creating tensors.');
@@ -67,6 +74,15 @@ export function deviceLostReason(): string | null {
 }
 
 /**
+ * Returns why `device` can no longer be used, as a predicate ("was lost (...)"), or
+ * null while it is the live device.
+ */
+export function deviceGoneReason(device: GPUDevice): string | null {
+  if (lostReason === null && current?.device === device) return null;
+  return goneReasons.get(device) ?? 'was replaced by a later init()';
+}
+
+/**
  * Acquires an adapter and device once. Later calls return the same device until it is
  * lost or `destroyDevice()` is called.
  */
@@ -79,12 +95,22 @@ export async function init(options: InitOptions = {}): Promise<Gpu> {
   return pending;
 }
 
-/** Destroys the device; the next `init()` acquires a new one. */
-export function destroyDevice(): void {
+/**
+ * Rejects pending reads, waits until the submitted work has finished, and destroys the
+ * device. New ops fail at once, and the next `init()` acquires a new device.
+ */
+export async function destroyDevice(): Promise<void> {
   if (current === null) return;
   const device = current.device;
+  const reason = 'destroyed by destroyDevice()';
   current = null;
   lostReason = null;
+  destroyed = true;
+  goneReasons.set(device, `was ${reason}`);
+  for (const listener of lostListeners) listener(reason);
+  // Destroying a device with work in flight crashed or hung the process with Dawn
+  // (webgpu 0.6.2) on Mesa 25 lavapipe, so the queue drains first.
+  await device.queue.onSubmittedWorkDone().catch(() => undefined);
   device.destroy();
 }
 
@@ -144,9 +170,11 @@ function install(adapter: GPUAdapter, device: GPUDevice, featureLevel: FeatureLe
   const adapterName = parts.length > 0 ? parts.join(' / ') : 'unknown adapter';
 
   lostReason = null;
+  destroyed = false;
   device.lost.then((lost) => {
     if (current?.device !== device) return;
     lostReason = `${lost.reason}: ${lost.message}`;
+    goneReasons.set(device, `was lost (${lostReason})`);
     for (const listener of lostListeners) listener(lostReason);
   });
 

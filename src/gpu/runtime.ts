@@ -5,7 +5,7 @@
 // reached, so one training step costs one or a few queue submits.
 
 import { BufferPool } from './buffer-pool.js';
-import { deviceLostReason, gpu, onDeviceLost, type Gpu } from './device.js';
+import { deviceGoneReason, deviceLostReason, gpu, onDeviceLost, type Gpu } from './device.js';
 import { getPipeline, settleCompileChecks, type Defines } from './pipelines.js';
 import type { ShaderName } from './shader-sources.js';
 
@@ -34,6 +34,15 @@ export let maxDispatchesPerSubmit = 1024;
 
 export function setMaxDispatchesPerSubmit(n: number): void {
   maxDispatchesPerSubmit = n;
+}
+
+/** Runs before each submit; `automatic` is true when the dispatch limit forced the submit, possibly in the middle of an op. */
+export type SubmitHook = (automatic: boolean) => void;
+const beforeSubmitHooks: SubmitHook[] = [];
+
+/** Registers a hook that may record more dispatches right before each submit (used by anomaly detection). */
+export function onBeforeSubmit(hook: SubmitHook): void {
+  beforeSubmitHooks.push(hook);
 }
 
 onDeviceLost((reason) => {
@@ -83,8 +92,9 @@ export function allocateBuffer(bytes: number, label: string): GPUBuffer {
   return runtime().pool.acquire(bytes, label);
 }
 
-export function releaseBuffer(buffer: GPUBuffer): void {
-  if (state === null || deviceLostReason() !== null) return;
+/** Returns a buffer to the pool of `device`; a buffer of a lost or replaced device is dropped with it. */
+export function releaseBuffer(buffer: GPUBuffer, device: GPUDevice): void {
+  if (state === null || deviceLostReason() !== null || state.gpu.device !== device) return;
   state.pool.release(buffer);
 }
 
@@ -118,6 +128,11 @@ export interface DispatchSpec {
   /** Uniform block bound right after the storage buffers. */
   params?: ArrayBuffer;
   workgroups: [number, number?, number?];
+  /**
+   * Skip the automatic submit at `maxDispatchesPerSubmit`, for a caller that records a
+   * few extra dispatches right before a submit and must not recycle buffers in between.
+   */
+  noAutoSubmit?: boolean;
 }
 
 export function dispatch(spec: DispatchSpec): void {
@@ -144,7 +159,10 @@ export function dispatch(spec: DispatchSpec): void {
   const [x, y = 1, z = 1] = spec.workgroups;
   if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
   s.dispatches++;
-  if (s.dispatches >= maxDispatchesPerSubmit) flush();
+  if (s.dispatches >= maxDispatchesPerSubmit && spec.noAutoSubmit !== true) {
+    submitPending(s, undefined, true);
+    throwIfFailed(s);
+  }
 }
 
 /** Copies `bytes` bytes from `src` to `dst` in recording order. */
@@ -164,7 +182,8 @@ export function flush(): void {
 }
 
 /** Ends the open pass, lets `extra` record copies after it, submits, and recycles released buffers. */
-function submitPending(s: DeviceState, extra?: (encoder: GPUCommandEncoder) => void): void {
+function submitPending(s: DeviceState, extra?: (encoder: GPUCommandEncoder) => void, automatic = false): void {
+  for (const hook of beforeSubmitHooks) hook(automatic);
   if (extra !== undefined) openPass(s);
   if (s.encoder !== null) {
     s.pass!.end();
@@ -189,23 +208,27 @@ export async function readBuffer(buffer: GPUBuffer, bytes: number, label: string
 
   submitPending(s, (encoder) => encoder.copyBufferToBuffer(buffer, 0, staging, 0, size));
 
-  let rejectOnLoss!: (reason: string) => void;
-  const lost = new Promise<never>((_, reject) => {
-    rejectOnLoss = (reason) => reject(new Error(`${label}: read failed because the GPU device was lost: ${reason}`));
-  });
-  pendingReads.add(rejectOnLoss);
+  let copy: ArrayBuffer;
   try {
-    await Promise.race([staging.mapAsync(0x0001 /* GPUMapMode.READ */), lost]);
+    await untilDeviceLoss(staging.mapAsync(0x0001 /* GPUMapMode.READ */), `${label}: read`);
+    // The device can be destroyed between the mapping and this line, and then this throws.
+    copy = staging.getMappedRange().slice(0, bytes);
   } catch (error) {
-    const reason = deviceLostReason();
-    if (reason !== null) throw new Error(`${label}: read failed because the GPU device was lost: ${reason}`);
+    staging.destroy();
+    // A destroyed device can fail mapAsync or getMappedRange before its `lost` promise
+    // has settled, so a failure of that kind waits up to 1 s for the loss to be recorded.
+    const name = (error as Error).name;
+    if (deviceGoneReason(device) === null && (name === 'AbortError' || name === 'OperationError')) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([device.lost, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+      clearTimeout(timer);
+    }
+    const goneReason = deviceGoneReason(device);
+    if (goneReason !== null) throw new Error(`${label}: read failed because the GPU device ${goneReason}; call init() to get a new device`);
     await settleCompileChecks();
     throwIfFailed(s);
     throw error;
-  } finally {
-    pendingReads.delete(rejectOnLoss);
   }
-  const copy = staging.getMappedRange().slice(0, bytes);
   staging.unmap();
   staging.destroy();
   // A dispatch with a broken pipeline reports a generic "invalid" error at once. The
@@ -215,10 +238,27 @@ export async function readBuffer(buffer: GPUBuffer, bytes: number, label: string
   return copy;
 }
 
+/**
+ * Waits for `promise`, but rejects as soon as the device is lost, because a lost
+ * device may never settle a mapAsync or onSubmittedWorkDone.
+ */
+async function untilDeviceLoss<T>(promise: Promise<T>, operation: string): Promise<T> {
+  let rejectOnLoss!: (reason: string) => void;
+  const lost = new Promise<never>((_, reject) => {
+    rejectOnLoss = (reason) => reject(new Error(`${operation} failed because the GPU device was lost: ${reason}; call init() to get a new device`));
+  });
+  pendingReads.add(rejectOnLoss);
+  try {
+    return await Promise.race([promise, lost]);
+  } finally {
+    pendingReads.delete(rejectOnLoss);
+  }
+}
+
 /** Waits until the GPU has finished all submitted work. */
 export async function sync(): Promise<void> {
   flush();
-  await runtime().gpu.device.queue.onSubmittedWorkDone();
+  await untilDeviceLoss(runtime().gpu.device.queue.onSubmittedWorkDone(), 'sync');
 }
 
 export function submitCount(): number {
@@ -229,8 +269,12 @@ export function poolStats(): { pooledBytes: number; allocatedBytes: number } {
   return { pooledBytes: state?.pool.pooledBytes ?? 0, allocatedBytes: state?.pool.allocatedBytes ?? 0 };
 }
 
+/** Sets the most bytes the buffer pool keeps for reuse and destroys pooled buffers above it at once. */
 export function setPoolCap(bytes: number): void {
-  runtime().pool.capBytes = bytes;
+  if (!(bytes >= 0) || !Number.isFinite(bytes)) throw new Error(`setPoolCap: bytes must be a finite number >= 0, got ${bytes}`);
+  const pool = runtime().pool;
+  pool.capBytes = bytes;
+  pool.trim();
 }
 
 /** Packs uniform parameters: each entry is a u32, an i32 or an f32, 4 bytes each, in order. */

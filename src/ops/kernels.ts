@@ -1,12 +1,18 @@
 // Low-level launchers shared by the op families: they allocate the output, pack
 // the uniform block and record one dispatch. No autograd here.
 
+import { ignoreOutput } from '../autograd/anomaly.js';
 import { dispatch, grid, packParams, writeBuffer } from '../gpu/runtime.js';
 import { checkRank, formatShape, MAX_RANK, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { Tensor, type DType } from '../tensor/tensor.js';
 
 export function assertFloat(op: string, ...tensors: Tensor[]): void {
   for (const t of tensors) {
+    // Plain JavaScript callers can pass arrays or numbers where a tensor belongs.
+    if ((t as { isTensor?: unknown } | null)?.isTensor !== true) {
+      const got = Array.isArray(t) ? `an array of length ${(t as unknown[]).length}` : typeof t;
+      throw new Error(`${op}: expected a float32 tensor, got ${got}; wrap values with tensor()`);
+    }
     if (t.dtype !== 'float32') {
       throw new Error(`${op}: expected a float32 tensor, got ${t.dtype} ${formatShape(t.shape)}`);
     }
@@ -53,7 +59,7 @@ export function gather(src: Tensor, shape: Shape, srcStrides: number[], op: stri
   return out;
 }
 
-/** A tensor of `shape` filled with one value. */
+/** A tensor of `shape` filled with one value. Anomaly detection skips it, because a non-finite value here is deliberate. */
 export function filled(shape: Shape, value: number, dtype: DType, op: string): Tensor {
   const out = Tensor.empty(shape, dtype, op);
   const n = sizeOf(shape);
@@ -66,13 +72,15 @@ export function filled(shape: Shape, value: number, dtype: DType, op: string): T
     ['u32', bits.getUint32(0, true)],
   ]);
   dispatch({ shader: 'fill', buffers: [out.buffer], params, workgroups: grid(n, 256) });
+  ignoreOutput(out);
   return out;
 }
 
-/** A tensor with the given values uploaded from the CPU. */
+/** A tensor with the given values uploaded from the CPU. Anomaly detection skips it, as `filled` does. */
 export function upload(values: Float32Array | Int32Array, shape: Shape, dtype: DType, op: string): Tensor {
   const out = Tensor.empty(shape, dtype, op);
   if (values.length > 0) writeBuffer(out.buffer, values);
+  ignoreOutput(out);
   return out;
 }
 

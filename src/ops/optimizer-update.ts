@@ -2,6 +2,8 @@
 // parameter and its state buffers (shaders/adam.wgsl, shaders/sgd.wgsl). They write
 // the buffers directly and record nothing for autograd.
 
+import { watchInPlace } from '../autograd/anomaly.js';
+import { isAnomalyDetectionEnabled } from '../autograd/grad-mode.js';
 import { dispatch, grid, packParams, placeholderBuffer } from '../gpu/runtime.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -65,6 +67,7 @@ export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, op
     ]),
     workgroups: grid(param.size, 256),
   });
+  if (isAnomalyDetectionEnabled()) watchInPlace(param, 'adamUpdate');
 }
 
 export interface SgdUpdateOptions {
@@ -110,4 +113,5 @@ export function sgdUpdate(param: Tensor, grad: Tensor, momentumBuffer: Tensor | 
     ]),
     workgroups: grid(param.size, 256),
   });
+  if (isAnomalyDetectionEnabled()) watchInPlace(param, 'sgdUpdate');
 }

@@ -5,7 +5,10 @@
 // Methods forward to the op functions in src/ops so that each op, its gradient and
 // its CPU reference live together in one file.
 
+import { checkAnomalies, hasUnreadAnomalyChecks, watchOutput } from '../autograd/anomaly.js';
 import { backward as runBackward, type BackwardOptions, type GradNode } from '../autograd/engine.js';
+import { isAnomalyDetectionEnabled } from '../autograd/grad-mode.js';
+import { deviceGoneReason } from '../gpu/device.js';
 import { readBuffer } from '../gpu/runtime.js';
 import * as ops from '../ops/index.js';
 import { track, untrackDisposed } from './scope.js';
@@ -35,6 +38,8 @@ export class Tensor {
     this.dtype = dtype;
     this.op = op;
     this.storageRef = storage;
+    // A fresh storage means a new op output; an alias (reshape, detach) is not scanned again.
+    if (storage.refCount === 0 && dtype === 'float32' && isAnomalyDetectionEnabled()) watchOutput(this, storage.buffer);
     storage.retain();
     track(this);
   }
@@ -57,6 +62,13 @@ export class Tensor {
     if (this.storageRef === null) {
       throw new Error(`tensor ${formatShape(this.shape)} (from ${this.op}) was disposed and can no longer be used`);
     }
+    const goneReason = deviceGoneReason(this.storageRef.device);
+    if (goneReason !== null) {
+      throw new Error(
+        `tensor ${formatShape(this.shape)} (from ${this.op}) is unusable because its GPU device ${goneReason}; ` +
+          'call init() to get a new device, then create the tensor again (from CPU data or a checkpoint)',
+      );
+    }
     return this.storageRef;
   }
 
@@ -77,14 +89,14 @@ export class Tensor {
 
   /** Reads the values; an int32 tensor's values are converted to float. */
   async data(): Promise<Float32Array> {
-    const bytes = await readBuffer(this.buffer, this.size * 4, `data() of ${formatShape(this.shape)} from ${this.op}`);
+    const bytes = await readWithAnomalyCheck(this.buffer, this.size * 4, `data() of ${formatShape(this.shape)} from ${this.op}`);
     if (this.dtype === 'int32') return Float32Array.from(new Int32Array(bytes));
     return new Float32Array(bytes);
   }
 
   async dataInt32(): Promise<Int32Array> {
     if (this.dtype !== 'int32') throw new Error(`dataInt32: tensor is ${this.dtype}; use data()`);
-    return new Int32Array(await readBuffer(this.buffer, this.size * 4, `dataInt32() from ${this.op}`));
+    return new Int32Array(await readWithAnomalyCheck(this.buffer, this.size * 4, `dataInt32() from ${this.op}`));
   }
 
   /** Reads the values as nested arrays of the tensor's shape. */
@@ -160,6 +172,14 @@ export class Tensor {
   clone(): Tensor { return ops.clone(this); }
   onesLike(): Tensor { return ops.onesLike(this); }
   zerosLike(): Tensor { return ops.zerosLike(this); }
+}
+
+/** Reads a buffer and, when anomaly scans are pending, the anomaly flags with it (see src/autograd/anomaly.ts). */
+async function readWithAnomalyCheck(buffer: GPUBuffer, bytes: number, label: string): Promise<ArrayBuffer> {
+  const read = readBuffer(buffer, bytes, label);
+  if (!hasUnreadAnomalyChecks()) return read;
+  const [values] = await Promise.all([read, checkAnomalies()]);
+  return values;
 }
 
 function nest(values: number[], shape: Shape): unknown {
