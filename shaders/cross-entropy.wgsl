@@ -5,7 +5,9 @@
 // A row whose target equals ignoreIndex gets loss 0 and valid 0; a target outside
 // [0, classes) gets loss NaN (and valid 1), so the reduced loss turns NaN.
 // Writes (max, log sum exp(x - max)) per row for the backward pass, kept apart
-// because their f32 sum would lose the low bits of x - lse for large logits. One workgroup of 256 threads per row.
+// because their f32 sum would lose the low bits of x - lse for large logits.
+// A team of TPR threads per row (src/ops/row-layout.ts), WG / TPR rows per workgroup;
+// the row max and sums are combined by trees in workgroup memory (none when TPR is 1).
 
 struct Params {
   rows: u32, classes: u32, ignoreIndex: i32, smoothing: f32,
@@ -19,29 +21,34 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> stats: array<vec2f>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-const WG: u32 = 256u;
+const TPR: u32 = {{THREADS_PER_ROW}}u;
+const WG: u32 = {{WORKGROUP_SIZE}}u;
 var<workgroup> partial: array<vec2f, WG>;
 
-fn workgroupSum2(v: vec2f, lid: u32) -> vec2f {
+// Every thread of the workgroup must call these, active or not, because they have
+// barriers. Both end with a barrier, so a following call may overwrite `partial`.
+fn teamSum2(v: vec2f, lid: u32, lane: u32) -> vec2f {
+  if (TPR == 1u) { return v; }
   partial[lid] = v;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
+  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
     workgroupBarrier();
   }
-  let total = partial[0];
+  let total = partial[lid - lane];
   workgroupBarrier();
   return total;
 }
 
-fn workgroupMax(v: f32, lid: u32) -> f32 {
+fn teamMax(v: f32, lid: u32, lane: u32) -> f32 {
+  if (TPR == 1u) { return v; }
   partial[lid] = vec2f(v, 0.0);
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid].x = max(partial[lid].x, partial[lid + stride].x); }
+  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { partial[lid].x = max(partial[lid].x, partial[lid + stride].x); }
     workgroupBarrier();
   }
-  let total = partial[0].x;
+  let total = partial[lid - lane].x;
   workgroupBarrier();
   return total;
 }
@@ -49,23 +56,25 @@ fn workgroupMax(v: f32, lid: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) groups: vec3u) {
-  let row = wid.x + wid.y * groups.x;
-  if (row >= p.rows) { return; }
+  let lane = lid % TPR;
+  let row = (wid.x + wid.y * groups.x) * (WG / TPR) + lid / TPR;
+  // Threads past the last row fold nothing but still join the team's barriers.
+  let classes = select(0u, p.classes, row < p.rows);
   let base = row * p.classes;
 
   var m = bitcast<f32>(p.negInfBits);
-  for (var j = lid; j < p.classes; j += WG) { m = max(m, x[base + j]); }
-  m = workgroupMax(m, lid);
+  for (var j = lane; j < classes; j += TPR) { m = max(m, x[base + j]); }
+  m = teamMax(m, lid, lane);
 
   // .x: sum of exp(x - m); .y: sum of (x - m), for the smoothing term.
   var acc = vec2f(0.0);
-  for (var j = lid; j < p.classes; j += WG) {
+  for (var j = lane; j < classes; j += TPR) {
     let z = x[base + j] - m;
     acc += vec2f(exp(z), z);
   }
-  acc = workgroupSum2(acc, lid);
+  acc = teamSum2(acc, lid, lane);
 
-  if (lid == 0u) {
+  if (lane == 0u && row < p.rows) {
     let logS = log(acc.x);
     stats[row] = vec2f(m, logS);
     let t = targets[row];

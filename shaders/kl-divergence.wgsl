@@ -2,7 +2,9 @@
 //   kl = sum_j p_j (log p_j - log q_j).
 // Log-probabilities are formed from (x - max) / T, so logits of 1e4 lose no precision.
 // Writes kl per row and the row stats (max_s, log sum_s, max_t, log sum_t) of the
-// scaled logits for the backward pass. One workgroup of 256 threads per row.
+// scaled logits for the backward pass. A team of TPR threads per row
+// (src/ops/row-layout.ts), WG / TPR rows per workgroup; the row maxima and sums are
+// combined by trees in workgroup memory (none when TPR is 1).
 
 struct Params { rows: u32, classes: u32, invT: f32, negInfBits: u32 }
 
@@ -12,29 +14,34 @@ struct Params { rows: u32, classes: u32, invT: f32, negInfBits: u32 }
 @group(0) @binding(3) var<storage, read_write> stats: array<vec4f>;
 @group(0) @binding(4) var<uniform> p: Params;
 
-const WG: u32 = 256u;
+const TPR: u32 = {{THREADS_PER_ROW}}u;
+const WG: u32 = {{WORKGROUP_SIZE}}u;
 var<workgroup> partial: array<vec2f, WG>;
 
-fn workgroupSum2(v: vec2f, lid: u32) -> vec2f {
+// Every thread of the workgroup must call these, active or not, because they have
+// barriers. Both end with a barrier, so a following call may overwrite `partial`.
+fn teamSum2(v: vec2f, lid: u32, lane: u32) -> vec2f {
+  if (TPR == 1u) { return v; }
   partial[lid] = v;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
+  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
     workgroupBarrier();
   }
-  let total = partial[0];
+  let total = partial[lid - lane];
   workgroupBarrier();
   return total;
 }
 
-fn workgroupMax2(v: vec2f, lid: u32) -> vec2f {
+fn teamMax2(v: vec2f, lid: u32, lane: u32) -> vec2f {
+  if (TPR == 1u) { return v; }
   partial[lid] = v;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] = max(partial[lid], partial[lid + stride]); }
+  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { partial[lid] = max(partial[lid], partial[lid + stride]); }
     workgroupBarrier();
   }
-  let total = partial[0];
+  let total = partial[lid - lane];
   workgroupBarrier();
   return total;
 }
@@ -42,31 +49,33 @@ fn workgroupMax2(v: vec2f, lid: u32) -> vec2f {
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) groups: vec3u) {
-  let row = wid.x + wid.y * groups.x;
-  if (row >= p.rows) { return; }
+  let lane = lid % TPR;
+  let row = (wid.x + wid.y * groups.x) * (WG / TPR) + lid / TPR;
+  // Threads past the last row fold nothing but still join the team's barriers.
+  let classes = select(0u, p.classes, row < p.rows);
   let base = row * p.classes;
 
   // .x: student, .y: teacher.
   let negInf = bitcast<f32>(p.negInfBits);
   var m = vec2f(negInf, negInf);
-  for (var j = lid; j < p.classes; j += WG) { m = max(m, vec2f(student[base + j], teacher[base + j])); }
-  m = workgroupMax2(m, lid);
+  for (var j = lane; j < classes; j += TPR) { m = max(m, vec2f(student[base + j], teacher[base + j])); }
+  m = teamMax2(m, lid, lane);
 
   var s = vec2f(0.0);
-  for (var j = lid; j < p.classes; j += WG) {
+  for (var j = lane; j < classes; j += TPR) {
     s += exp((vec2f(student[base + j], teacher[base + j]) - m) * p.invT);
   }
-  let logS = log(workgroupSum2(s, lid));
+  let logS = log(teamSum2(s, lid, lane));
 
   var acc = 0.0;
-  for (var j = lid; j < p.classes; j += WG) {
+  for (var j = lane; j < classes; j += TPR) {
     let logQ = (student[base + j] - m.x) * p.invT - logS.x;
     let logP = (teacher[base + j] - m.y) * p.invT - logS.y;
     acc += exp(logP) * (logP - logQ);
   }
-  acc = workgroupSum2(vec2f(acc, 0.0), lid).x;
+  acc = teamSum2(vec2f(acc, 0.0), lid, lane).x;
 
-  if (lid == 0u) {
+  if (lane == 0u && row < p.rows) {
     kl[row] = acc;
     stats[row] = vec4f(m.x, logS.x, m.y, logS.y);
   }

@@ -1,7 +1,8 @@
 // Backward of layer normalization to x, from the saved (shift, mean) and rstd per row:
 //   g = dy * weight,  xhat = ((x - shift) - mean) * rstd,
 //   dx = rstd * (g - mean(g) - xhat * mean(g * xhat)).
-// One workgroup of 256 threads per row; both row means come from one tree reduction.
+// A team of TPR threads per row (src/ops/row-layout.ts), WG / TPR rows per workgroup;
+// both row means come from one tree reduction in workgroup memory (none when TPR is 1).
 
 struct Params { rows: u32, len: u32, hasWeight: u32, pad0: u32 }
 
@@ -13,7 +14,8 @@ struct Params { rows: u32, len: u32, hasWeight: u32, pad0: u32 }
 @group(0) @binding(5) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(6) var<uniform> p: Params;
 
-const WG: u32 = 256u;
+const TPR: u32 = {{THREADS_PER_ROW}}u;
+const WG: u32 = {{WORKGROUP_SIZE}}u;
 var<workgroup> partial: array<vec2f, WG>;
 
 fn scaledGrad(i: u32, j: u32) -> f32 {
@@ -21,31 +23,41 @@ fn scaledGrad(i: u32, j: u32) -> f32 {
   return dy[i];
 }
 
+// Every thread of the workgroup must call this, past the last row or not, because it has barriers.
+fn teamSum(v: vec2f, lid: u32, lane: u32) -> vec2f {
+  if (TPR == 1u) { return v; }
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
+    workgroupBarrier();
+  }
+  return partial[lid - lane];
+}
+
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
         @builtin(num_workgroups) groups: vec3u) {
-  let row = wid.x + wid.y * groups.x;
-  if (row >= p.rows) { return; }
+  let lane = lid % TPR;
+  let row = (wid.x + wid.y * groups.x) * (WG / TPR) + lid / TPR;
+  let hasRow = row < p.rows;
+  let len = select(0u, p.len, hasRow);
   let base = row * p.len;
-  let shift = meanIn[row].x;
-  let mean = meanIn[row].y;
-  let rstd = rstdIn[row];
+  var stats = vec3f(0.0);
+  if (hasRow) { stats = vec3f(meanIn[row], rstdIn[row]); }
+  let shift = stats.x;
+  let mean = stats.y;
+  let rstd = stats.z;
 
   // .x: sum of g, .y: sum of g * xhat.
   var acc = vec2f(0.0);
-  for (var j = lid; j < p.len; j += WG) {
+  for (var j = lane; j < len; j += TPR) {
     let g = scaledGrad(base + j, j);
     acc += vec2f(g, g * ((x[base + j] - shift) - mean) * rstd);
   }
-  partial[lid] = acc;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  let means = partial[0] / f32(p.len);
+  let means = teamSum(acc, lid, lane) / f32(p.len);
 
-  for (var j = lid; j < p.len; j += WG) {
+  for (var j = lane; j < len; j += TPR) {
     let xhat = ((x[base + j] - shift) - mean) * rstd;
     dx[base + j] = rstd * (scaledGrad(base + j, j) - means.x - xhat * means.y);
   }

@@ -1,7 +1,8 @@
 // Row reduction: out[r] = sum or max of x[r * len .. (r + 1) * len] ({{IS_MAX}} selects max).
-// One workgroup of 256 threads per row: each thread folds a strided slice of the
-// row, then a tree reduction in workgroup memory combines the 256 partial results.
-// Rows beyond the per-dimension dispatch limit continue on the y axis of the grid.
+// A team of TPR threads per row (src/ops/row-layout.ts), WG / TPR rows per workgroup:
+// each thread folds a strided slice of the row, then a tree reduction in workgroup
+// memory combines the team's TPR partial results (no tree when TPR is 1).
+// Workgroups beyond the per-dimension dispatch limit continue on the y axis of the grid.
 
 // identityBits: bits of the fold's start value (0.0 for sum, -inf for max); a
 // uniform because WGSL rejects -inf as a constant.
@@ -11,39 +12,55 @@ struct Params { rows: u32, len: u32, identityBits: u32, pad1: u32 }
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<uniform> p: Params;
 
-const WG: u32 = 256u;
+const TPR: u32 = {{THREADS_PER_ROW}}u;
+const WG: u32 = {{WORKGROUP_SIZE}}u;
 var<workgroup> partial: array<f32, WG>;
+
+// A bit test, because compilers may fold `v != v` to false (lavapipe does).
+fn isNan(v: f32) -> bool {
+  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
+}
 
 fn combine(u: f32, v: f32) -> f32 {
   if ({{IS_MAX}}) { return max(u, v); }
   return u + v;
 }
 
-@compute @workgroup_size(WG)
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
-        @builtin(num_workgroups) groups: vec3u) {
-  let row = wid.x + wid.y * groups.x;
-  var acc = bitcast<f32>(p.identityBits);
-  if (row < p.rows) {
-    let base = row * p.len;
-    for (var j = lid; j < p.len; j += WG) {
-      let v = x[base + j];
-      // max() of NaN is implementation-defined in WGSL, so NaN is propagated explicitly.
-      if ({{IS_MAX}} && v != v) { acc = v; break; }
-      acc = combine(acc, v);
-    }
-  }
-  partial[lid] = acc;
+// Every thread of the workgroup must call this, active or not, because it has barriers.
+fn teamCombine(v: f32, lid: u32, lane: u32) -> f32 {
+  if (TPR == 1u) { return v; }
+  partial[lid] = v;
   workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride = stride / 2u) {
-    if (lid < stride) {
-      let u = partial[lid];
-      let v = partial[lid + stride];
-      partial[lid] = select(combine(u, v), select(v, u, u != u), {{IS_MAX}} && (u != u || v != v));
+  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
+    if (lane < stride) {
+      let a = partial[lid];
+      let b = partial[lid + stride];
+      partial[lid] = select(combine(a, b), select(b, a, isNan(a)), {{IS_MAX}} && (isNan(a) || isNan(b)));
     }
     workgroupBarrier();
   }
-  if (lid == 0u && row < p.rows) {
-    out[row] = partial[0];
+  return partial[lid - lane];
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
+        @builtin(num_workgroups) groups: vec3u) {
+  let lane = lid % TPR;
+  let row = (wid.x + wid.y * groups.x) * (WG / TPR) + lid / TPR;
+  // Threads past the last row fold nothing but still join the team's barriers.
+  let len = select(0u, p.len, row < p.rows);
+  let base = row * p.len;
+
+  var acc = bitcast<f32>(p.identityBits);
+  for (var j = lane; j < len; j += TPR) {
+    let v = x[base + j];
+    // max() of NaN is implementation-defined in WGSL, so NaN is propagated explicitly.
+    if ({{IS_MAX}} && isNan(v)) { acc = v; break; }
+    acc = combine(acc, v);
+  }
+  acc = teamCombine(acc, lid, lane);
+
+  if (lane == 0u && row < p.rows) {
+    out[row] = acc;
   }
 }

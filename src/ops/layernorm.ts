@@ -1,14 +1,16 @@
 // Layer normalization over the last dim, fused: one row kernel forward
 // (shaders/layernorm.wgsl), one row kernel for dx and one column kernel for dweight
 // and dbias (shaders/layernorm-backward.wgsl, shaders/layernorm-param-backward.wgsl).
+// The row kernels take their workgroup shape from src/ops/row-layout.ts.
 // The backward pass saves x, weight, and the mean (as shift + mean of x - shift) and
 // rstd of every row.
 
 import { record } from '../autograd/engine.js';
-import { dispatch, grid, packParams, placeholderBuffer } from '../gpu/runtime.js';
+import { dispatch, packParams, placeholderBuffer } from '../gpu/runtime.js';
 import { formatShape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { assertFloat } from './kernels.js';
+import { rowLayout } from './row-layout.js';
 
 export interface LayerNormOptions {
   /** Added to the variance before the square root. */
@@ -47,9 +49,9 @@ export function layerNorm(x: Tensor, weight: Tensor | null, bias: Tensor | null,
   if (rows > 0) {
     dispatch({
       shader: 'layernorm',
+      ...rowLayout(rows, len),
       buffers: [x.buffer, weight?.buffer ?? placeholderBuffer(), bias?.buffer ?? placeholderBuffer(), y.buffer, mean.buffer, rstd.buffer],
       params: packParams([['u32', rows], ['u32', len], ['f32', eps], ['u32', weight ? 1 : 0], ['u32', bias ? 1 : 0]]),
-      workgroups: grid(rows, 1),
     });
   }
 
@@ -75,9 +77,9 @@ function inputGrad(x: Tensor, weight: Tensor | null, dy: Tensor, mean: Tensor, r
   if (rows === 0) return dx;
   dispatch({
     shader: 'layernorm-backward',
+    ...rowLayout(rows, len),
     buffers: [x.buffer, weight?.buffer ?? placeholderBuffer(), dy.buffer, mean.buffer, rstd.buffer, dx.buffer],
     params: packParams([['u32', rows], ['u32', len], ['u32', weight ? 1 : 0]]),
-    workgroups: grid(rows, 1),
   });
   return dx;
 }

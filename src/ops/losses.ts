@@ -12,6 +12,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { compare, where } from './binary.js';
 import { full } from './create.js';
 import { assertFloat } from './kernels.js';
+import { rowLayout } from './row-layout.js';
 import { mean, sum } from './reduce.js';
 import { NEG_INF_BITS } from './softmax.js';
 
@@ -83,12 +84,12 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   if (rows > 0) {
     dispatch({
       shader: 'cross-entropy',
+      ...rowLayout(rows, classes),
       buffers: [logits.buffer, targets.buffer, losses.buffer, valid.buffer, stats.buffer],
       params: packParams([
         ['u32', rows], ['u32', classes], ['i32', ignoreIndex], ['f32', smoothing],
         ['u32', NEG_INF_BITS], ['u32', NAN_BITS],
       ]),
-      workgroups: grid(rows, 1),
     });
   }
   const { out, count } = noGrad(() => {
@@ -154,9 +155,9 @@ export function klDivergence(studentLogits: Tensor, teacherLogits: Tensor, optio
   const stats = Tensor.empty([rows, 4], 'float32', 'klDivergence');
   dispatch({
     shader: 'kl-divergence',
+    ...rowLayout(rows, classes),
     buffers: [studentLogits.buffer, teacherLogits.buffer, rowKl.buffer, stats.buffer],
     params: packParams([['u32', rows], ['u32', classes], ['f32', 1 / temperature], ['u32', NEG_INF_BITS]]),
-    workgroups: grid(rows, 1),
   });
   const out = noGrad(() => sum(rowKl).mul((temperature * temperature) / rows));
 

@@ -1,15 +1,16 @@
 // Reductions over any set of dims: sum, mean, max and variance.
 //
 // The reduced dims are moved last (one strided copy, skipped when they already are
-// last), so the kernel in shaders/reduce.wgsl reduces contiguous rows with one
-// workgroup per row.
+// last), so the kernel in shaders/reduce.wgsl reduces contiguous rows, each with a
+// team of threads sized by src/ops/row-layout.ts.
 
 import { record } from '../autograd/engine.js';
-import { dispatch, grid, packParams } from '../gpu/runtime.js';
+import { dispatch, packParams } from '../gpu/runtime.js';
 import { formatShape, normalizeDims, sameShape, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { compare } from './binary.js';
 import { assertFloat, filled, gather } from './kernels.js';
+import { rowLayout } from './row-layout.js';
 import { expand, reshape } from './shape-ops.js';
 
 export interface ReduceOptions {
@@ -48,12 +49,13 @@ function reduceRows(x: Tensor, p: Plan, kind: 'sum' | 'max', op: string): Tensor
 
   const out = Tensor.empty(p.keptShape, 'float32', op);
   if (p.rows > 0) {
+    const layout = rowLayout(p.rows, p.len);
     dispatch({
       shader: 'reduce',
-      defines: { IS_MAX: kind === 'max' ? 'true' : 'false' },
+      defines: { ...layout.defines, IS_MAX: kind === 'max' ? 'true' : 'false' },
       buffers: [source.buffer, out.buffer],
       params: packParams([['u32', p.rows], ['u32', p.len], ['u32', kind === 'max' ? 0xff800000 : 0]]),
-      workgroups: grid(p.rows, 1),
+      workgroups: layout.workgroups,
     });
   }
   if (source !== x) source.dispose();

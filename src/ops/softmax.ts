@@ -4,10 +4,11 @@
 // The backward pass saves only the forward output y.
 
 import { record } from '../autograd/engine.js';
-import { dispatch, grid, packParams } from '../gpu/runtime.js';
+import { dispatch, packParams } from '../gpu/runtime.js';
 import { normalizeDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { assertFloat } from './kernels.js';
+import { rowLayout } from './row-layout.js';
 import { permute, reshape } from './shape-ops.js';
 
 /** Bits of -inf as f32, the start of a max fold. */
@@ -22,12 +23,13 @@ function runSoftmax(x: Tensor, log: boolean, op: string): Tensor {
   const out = Tensor.empty(x.shape, 'float32', op);
   const rows = rowsOf(x);
   if (rows === 0) return out;
+  const layout = rowLayout(rows, x.shape[x.rank - 1]);
   dispatch({
     shader: 'softmax',
-    defines: { LOG: log ? 'true' : 'false' },
+    defines: { ...layout.defines, LOG: log ? 'true' : 'false' },
     buffers: [x.buffer, out.buffer],
     params: packParams([['u32', rows], ['u32', x.shape[x.rank - 1]], ['u32', NEG_INF_BITS]]),
-    workgroups: grid(rows, 1),
+    workgroups: layout.workgroups,
   });
   return out;
 }
@@ -36,12 +38,13 @@ function runSoftmaxBackward(y: Tensor, dy: Tensor, log: boolean, op: string): Te
   const dx = Tensor.empty(y.shape, 'float32', `${op} backward`);
   const rows = rowsOf(y);
   if (rows === 0) return dx;
+  const layout = rowLayout(rows, y.shape[y.rank - 1]);
   dispatch({
     shader: 'softmax-backward',
-    defines: { LOG: log ? 'true' : 'false' },
+    defines: { ...layout.defines, LOG: log ? 'true' : 'false' },
     buffers: [y.buffer, dy.buffer, dx.buffer],
     params: packParams([['u32', rows], ['u32', y.shape[y.rank - 1]]]),
-    workgroups: grid(rows, 1),
+    workgroups: layout.workgroups,
   });
   return dx;
 }

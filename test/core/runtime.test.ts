@@ -14,6 +14,9 @@ const unaryOps: UnaryOp[] = Object.values(UNARY_OPS);
 const BINARY_EXPRS = ['l + r', 'l - r', 'l * r', 'l / r', 'max(l, r)', 'select(0.0, 1.0, l >= r)', 'select(0.0, 1.0, l != r)'];
 const EPILOGUES = [{ EPILOGUE: 'v', HELPERS: '' }, { EPILOGUE: 'max(v, 0.0)', HELPERS: '' }];
 const LOG = [{ LOG: 'true' }, { LOG: 'false' }];
+// The row kernels' team shapes: one thread per row, and one 256-thread team per workgroup.
+const ROW_LAYOUTS = [{ THREADS_PER_ROW: 1, WORKGROUP_SIZE: 64 }, { THREADS_PER_ROW: 256, WORKGROUP_SIZE: 256 }];
+const withRowLayouts = (variants: Defines[]): Defines[] => ROW_LAYOUTS.flatMap((layout) => variants.map((v) => ({ ...layout, ...v })));
 // Head dims of 64 (a multiple of 4) and 5 (not), with int32 and float32 masks.
 const ATTENTION = [
   { HEAD_DIM: 64, TILE: 16, ROWS: 64, MASK_TYPE: 'i32' },
@@ -30,11 +33,15 @@ const VARIANTS: Partial<Record<ShaderName, Defines[]>> = {
   'unary-backward': unaryOps.map((op) => ({ EXPR: op.backward, HELPERS: op.helpers ?? '' })),
   binary: BINARY_EXPRS.map((EXPR) => ({ EXPR })),
   where: [{ COND: 'bits != 0u' }, { COND: '(bits & 0x7fffffffu) != 0u' }],
-  reduce: [{ IS_MAX: 'true' }, { IS_MAX: 'false' }],
+  reduce: withRowLayouts([{ IS_MAX: 'true' }, { IS_MAX: 'false' }]),
   matmul: EPILOGUES,
   'matmul-simple': EPILOGUES,
-  softmax: LOG,
-  'softmax-backward': LOG,
+  softmax: withRowLayouts(LOG),
+  'softmax-backward': withRowLayouts(LOG),
+  layernorm: ROW_LAYOUTS,
+  'layernorm-backward': ROW_LAYOUTS,
+  'cross-entropy': ROW_LAYOUTS,
+  'kl-divergence': ROW_LAYOUTS,
   'attention-forward': ATTENTION,
   'attention-backward-query': ATTENTION,
   'attention-backward-key': ATTENTION,
