@@ -1,0 +1,3 @@
+// Extra kernel variants: import each registering file here.
+
+import './matmul-simple.js';
