@@ -5,7 +5,7 @@
 // Pullover, Dress, Coat); the downstream task is classes 5-9 (Sandal, Shirt, Sneaker,
 // Bag, Ankle boot) with a few labels per class. The teacher's head cannot predict the
 // downstream labels, but its features (edges, shapes, textures of clothing) transfer,
-// which mirrors the paper's setup of an ImageNet-21k teacher and a CIFAR student.
+// which mirrors the setup of Zhao et al. (2023): an ImageNet-21k teacher and CIFAR students.
 
 import type { ImageDataset } from '../data/image-dataset.js';
 import { selectImages } from '../data/image-dataset.js';

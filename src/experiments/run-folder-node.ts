@@ -26,7 +26,7 @@ export class RunFolder {
     await writeFileAtomic(this.cellPath(result.cell), stringifyNumbers(result, 2) + '\n');
   }
 
-  /** Every finished cell in the folder; a file that is not a valid cell result is an error naming it. */
+  /** Loads every finished cell in the folder; a file that is not a valid cell result is an error naming it. */
   async loadCells(): Promise<CellResult[]> {
     let names: string[];
     try {

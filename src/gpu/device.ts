@@ -35,7 +35,7 @@ let nodeInstance: GPU | null = null;
 let pending: Promise<Gpu> | null = null;
 let lostReason: string | null = null;
 const lostListeners: ((reason: string) => void)[] = [];
-// Why each device that is no longer usable went away, so errors about its tensors can name the reason.
+// The reason each unusable device went away, so that errors about its tensors can name it.
 const goneReasons = new WeakMap<GPUDevice, string>();
 /** True between destroyDevice() and the next init(). */
 let destroyed = false;

@@ -83,7 +83,7 @@ function throwIfFailed(s: DeviceState): void {
   }
 }
 
-/** A 16-byte buffer to bind in place of an absent optional input. */
+/** Returns a 16-byte buffer to bind in place of an absent optional input; kernels never read it. */
 export function placeholderBuffer(): GPUBuffer {
   return runtime().placeholder;
 }

@@ -41,7 +41,7 @@ fn pow_real(v: f32, e: f32) -> f32 {
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 
 function erf(x: number): number {
-  // float64 erf by the series/continued fraction split (accurate to ~1e-15).
+  // float64 erf: its Maclaurin series below |x| = 2.5, a continued fraction for erfc above.
   const ax = Math.abs(x);
   if (ax < 2.5) {
     let term = ax;
