@@ -74,7 +74,7 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-/** Every n-th cell starting at i, so shards of one sweep never overlap and together cover it. */
+/** Selects every n-th cell starting at i, so shards of one sweep never overlap and together cover it. */
 export function shardCells(cells: Cell[], shard: Shard): Cell[] {
   return cells.filter((_, i) => i % shard.count === shard.index);
 }

@@ -1,7 +1,7 @@
 // The image distillation task: the teacher is pre-trained on one set of classes and
 // the student learns a different set of classes from few labels.
 //
-// Default split of Fashion-MNIST: the teacher sees classes 0-4 (T-shirt/top, Trouser,
+// Default split of Fashion-MNIST: the teacher is trained on classes 0-4 (T-shirt/top, Trouser,
 // Pullover, Dress, Coat); the downstream task is classes 5-9 (Sandal, Shirt, Sneaker,
 // Bag, Ankle boot) with a few labels per class. The teacher's head cannot predict the
 // downstream labels, but its features (edges, shapes, textures of clothing) transfer,

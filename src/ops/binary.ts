@@ -99,7 +99,7 @@ export function compare(op: '==' | '!=' | '<' | '<=' | '>' | '>=', a: Tensor, b:
 
 /**
  * Elementwise `cond ? a : b` with broadcasting. `cond` may be int32 or float32;
- * nonzero means true. Gradients flow to `a` where cond holds and to `b` elsewhere.
+ * nonzero means true. Gradients flow to `a` where cond is true and to `b` elsewhere.
  */
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
   assertFloat('where', a, b);

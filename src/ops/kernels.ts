@@ -52,14 +52,14 @@ export function stridedCopy(
   dispatch({ shader: 'copy', buffers: [src.buffer, dst.buffer], params, workgroups: grid(n, 256) });
 }
 
-/** A new contiguous tensor holding `src` read through `srcStrides` (e.g. a permutation). */
+/** Returns a new contiguous tensor with `src` read through `srcStrides` (e.g. a permutation). */
 export function gather(src: Tensor, shape: Shape, srcStrides: number[], op: string, srcBase = 0): Tensor {
   const out = Tensor.empty(shape, src.dtype, op);
   stridedCopy(src, out, shape, srcStrides, stridesOf(shape), srcBase, 0);
   return out;
 }
 
-/** A tensor of `shape` filled with one value. Anomaly detection skips it, because a non-finite value here is deliberate. */
+/** Returns a tensor of `shape` filled with one value. Anomaly detection skips it, because a non-finite value here is deliberate. */
 export function filled(shape: Shape, value: number, dtype: DType, op: string): Tensor {
   const out = Tensor.empty(shape, dtype, op);
   const n = sizeOf(shape);
@@ -76,7 +76,7 @@ export function filled(shape: Shape, value: number, dtype: DType, op: string): T
   return out;
 }
 
-/** A tensor with the given values uploaded from the CPU. Anomaly detection skips it, as `filled` does. */
+/** Uploads values from the CPU into a new tensor. Anomaly detection skips it, as `filled` does. */
 export function upload(values: Float32Array | Int32Array, shape: Shape, dtype: DType, op: string): Tensor {
   const out = Tensor.empty(shape, dtype, op);
   if (values.length > 0) writeBuffer(out.buffer, values);

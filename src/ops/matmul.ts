@@ -173,8 +173,8 @@ function launchVector(A: Operand, B: Operand, out: Tensor, M: number, N: number,
 }
 
 /**
- * Matrix product with NumPy's matmul semantics: 1D operands are promoted to a row
- * or column and the added dim is removed again; leading batch dims broadcast.
+ * Multiplies matrices with NumPy's matmul semantics. A 1D operand is promoted to a
+ * row or column, and the added dim is removed again. Leading batch dims broadcast.
  */
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   assertFloat('matmul', a, b);

@@ -31,7 +31,9 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
     throw new Error(`reshape: invalid target shape ${formatShape(shape)} (dims are integers >= 0, at most one -1)`);
   }
   const known = sizeOf(shape.filter((d) => d !== -1));
-  const target = shape.map((d) => (d === -1 ? (known === 0 ? 0 : x.size / known) : d));
+  // The inferred dim of an empty target is 0.
+  const inferred = known === 0 ? 0 : x.size / known;
+  const target = shape.map((d) => (d === -1 ? inferred : d));
   if (sizeOf(target) !== x.size || !target.every(Number.isInteger)) {
     throw new Error(`reshape: cannot reshape ${formatShape(x.shape)} (${x.size} elements) to ${formatShape(shape)}`);
   }
@@ -155,7 +157,7 @@ export function concat(tensors: Tensor[], dim = 0): Tensor {
   );
 }
 
-/** A copy with its own storage. */
+/** Returns a copy with its own storage. */
 export function clone(x: Tensor): Tensor {
   const out = gather(x, x.shape, stridesOf(x.shape), 'clone');
   return record(out, 'clone', [x], (dy) => [dy]);

@@ -64,7 +64,7 @@ export abstract class Optimizer {
     for (const p of this.params) p.zeroGrad();
   }
 
-  /** A zero-filled state tensor, created once per parameter and name, that survives tidy. */
+  /** Returns a zero-filled state tensor, created once per parameter and name, that survives tidy. */
   protected slot(index: number, name: string): Tensor {
     let t = this.slots[index].get(name);
     if (t === undefined) {

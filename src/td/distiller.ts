@@ -387,7 +387,7 @@ export class Distiller<Input> {
     };
   }
 
-  /** All trainable state for a checkpoint: student, communication modules, optimizer, step, and the noise and dropout-seed generators. */
+  /** Returns all trainable state for a checkpoint: student, communication modules, optimizer, step, and the noise and dropout-seed generators. */
   stateDict(): DistillerState {
     return distillerStateDict(this);
   }

@@ -26,7 +26,7 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-/** The broadcast shape of several shapes, or an error naming the op and the shapes. */
+/** Returns the broadcast shape of several shapes, or throws an error naming the op and the shapes. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
   const rank = Math.max(...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);

@@ -125,7 +125,7 @@ export class Tensor {
     return this;
   }
 
-  /** A tensor that shares this one's storage but is cut from the graph. */
+  /** Returns a tensor that shares this one's storage but is cut from the graph. */
   detach(): Tensor {
     return new Tensor(this.storage, this.shape, this.dtype, 'detach');
   }

@@ -23,12 +23,12 @@ export function randomValues(shape: Shape, rng: Rng, low = -2, high = 2): Float6
   return out;
 }
 
-/** A GPU tensor holding `values` rounded to f32. */
+/** Returns a GPU tensor with `values` rounded to f32. */
 export function gpuTensor(values: Float64Array | number[], shape: Shape, requiresGrad = false): Tensor {
   return tensor(Float32Array.from(values), { shape, requiresGrad });
 }
 
-/** The f32 rounding of values, so the CPU reference sees exactly what the GPU sees. */
+/** Rounds values to f32, so the CPU reference gets exactly the inputs the GPU gets. */
 export function roundF32(values: Float64Array): Float64Array {
   return Float64Array.from(Float32Array.from(values));
 }
