@@ -1,6 +1,7 @@
 // Kernel benchmark: times every registered kernel variant on its family's shapes
-// and prints median, min, max and IQR over repeated runs, then writes JSON to
-// bench/results/. Run: npm run bench -- [--quick] [--kernels=matmul,attention] ...
+// and prints median, min, max and IQR over repeated runs, then, for families with a
+// composed-* variant, the ratio of its median to the fused kernel's, then writes
+// JSON to bench/results/. Run: npm run bench -- [--quick] [--kernels=matmul,attention] ...
 
 import { mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -12,14 +13,17 @@ import { matmulFamily } from './family-matmul.js';
 import { rowFamilies } from './family-rows.js';
 import { randomTensor } from './inputs.js';
 import { variantsOf, type BenchCase, type Family, type KernelVariant, type Pass } from './registry.js';
-import { formatRow, TABLE_HEADER, writeResults, type ResultRow } from './report.js';
+import { compareComposed, COMPARISON_HEADER, formatComparison, formatRow, TABLE_HEADER, writeResults, type ResultRow } from './report.js';
 import { summarize, timeOp } from './timer.js';
 import './variants/index.js';
 
 const HELP = `Usage: npm run bench -- [options]
   --quick              fewer shapes and repetitions (about 10 s on lavapipe, 2 cores)
   --kernels=a,b        families or variant names to run (matmul, matmul-simple, attention,
-                       layerNorm, softmax, crossEntropy); default all
+                       layerNorm, softmax, crossEntropy, composed-attention, composed-softmax,
+                       composed-layerNorm, composed-crossEntropy); default all. A family name
+                       includes its composed-* variant, whose time is then also printed as a
+                       ratio to the fused kernel's
   --shapes=a,b         run only shapes whose label contains one of these strings (e.g. 1024^3,197)
   --reps=N             timed runs per shape (default per shape: 3 to 15)
   --wall               time submit-to-completion on the CPU clock even where GPU timestamps exist
@@ -56,7 +60,41 @@ function parseArgs(argv: string[]): Options {
   return options;
 }
 
-/** Times one pass of one case; the backward pass times only the op's gradient function. */
+/**
+ * Records the gradient functions of every node between `out` and its leaves, in
+ * reverse topological order, as autograd's backward does, but leaves the leaves'
+ * `.grad` alone: accumulating into it would add the same copy to every variant.
+ * For a fused op that is its one gradient function; for a composed op, all of them.
+ */
+function recordGraphBackward(out: Tensor, dy: Tensor): void {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const visit = (t: Tensor): void => {
+    if (visited.has(t) || t.gradFn === null) return;
+    visited.add(t);
+    for (const input of t.gradFn.inputs) if (input.requiresGrad) visit(input);
+    order.push(t);
+  };
+  visit(out);
+
+  const grads = new Map<Tensor, Tensor>([[out, dy]]);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const node = order[i].gradFn;
+      const g = grads.get(order[i]);
+      if (node === null || g === undefined) continue;
+      const inputGrads = node.backward(g);
+      node.inputs.forEach((input, k) => {
+        const gi = inputGrads[k];
+        if (gi === null || gi === undefined || !input.requiresGrad) return;
+        const previous = grads.get(input);
+        grads.set(input, previous === undefined ? gi : previous.add(gi));
+      });
+    }
+  });
+}
+
+/** Times one pass of one case; the backward pass times the gradient functions of the op's whole graph. */
 async function timeCase(variant: KernelVariant, c: BenchCase, pass: Pass, options: Options): Promise<ResultRow> {
   const row: ResultRow = { family: variant.family, variant: variant.name, shape: c.label, pass };
   const inputs = c.makeInputs(pass === 'backward');
@@ -67,11 +105,10 @@ async function timeCase(variant: KernelVariant, c: BenchCase, pass: Pass, option
       record = () => void noGrad(() => variant.run(inputs));
     } else {
       const out = variant.run(inputs);
-      const node = out.gradFn;
-      if (node === null) throw new Error('the output has no gradient function');
+      if (out.gradFn === null) throw new Error('the output has no gradient function');
       const dy = randomTensor([...out.shape]);
       owned.push(out, dy);
-      record = () => void node.backward(dy);
+      record = () => recordGraphBackward(out, dy);
     }
     const timing = await timeOp(record, { warmup: c.warmup, reps: options.reps ?? c.reps, wall: options.wall });
     const summary = summarize(timing.ms);
@@ -116,7 +153,10 @@ async function main(): Promise<void> {
 
   const rows: ResultRow[] = [];
   for (const family of families) {
-    for (const variant of variantsOf(family.name).filter((v) => selected(options, family, v))) {
+    // The library variant (named after its family) first, so the table reads fused, then alternatives.
+    const chosen = variantsOf(family.name).filter((v) => selected(options, family, v));
+    chosen.sort((a, b) => Number(b.name === family.name) - Number(a.name === family.name));
+    for (const variant of chosen) {
       const failure = await family.check(variant).catch((error: Error) => `error: ${error.message}`);
       const cases = family.cases(options.quick).filter((c) => options.shapes === null || options.shapes.some((s) => c.label.includes(s)));
       for (const c of cases) {
@@ -131,7 +171,13 @@ async function main(): Promise<void> {
     }
   }
 
-  const file = writeResults(rows, {
+  const comparisons = compareComposed(rows);
+  if (comparisons.length > 0) {
+    console.log(`\ncomposed from primitive ops vs fused kernel (median ms; ratio above 1: fused is faster)\n${COMPARISON_HEADER}`);
+    for (const c of comparisons) console.log(formatComparison(c));
+  }
+
+  const file = writeResults(rows, comparisons, {
     adapter: gpu.adapterName,
     adapterInfo: adapterInfo(gpu.adapter),
     args: process.argv.slice(2),

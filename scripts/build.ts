@@ -16,7 +16,9 @@ import { findNodeReferences, isNodeOnly } from './build-check.js';
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BROWSER_ENTRY = join(REPO_ROOT, 'src/index.browser.ts');
 /** Entry of the Node build, also written as its declaration file (dist/types/node.d.ts). */
-const NODE_ENTRY = "export * from './src/index.js';\nexport * from './src/index.browser.js';\n";
+const NODE_ENTRY =
+  "export * from './src/index.js';\nexport * from './src/index.browser.js';\n" +
+  "export { useMatmulTuningFile, defaultMatmulTuningPath } from './src/ops/matmul-tuning-node.js';\n";
 
 export interface LibraryBundles {
   browser: string;

@@ -1,5 +1,7 @@
 // Embeds shaders/*.wgsl into src/gpu/shader-sources.ts, so the library needs no file
-// access at run time and a browser bundle carries its shaders inline.
+// access at run time and a browser bundle carries its shaders inline. WGSL has no
+// include, so a line `#include "common/x.wgsl"` is replaced here by that file's text;
+// the files in shaders/common/ are shared helpers, not shaders.
 // Run: npx tsx scripts/embed-shaders.ts [--check]
 
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -14,8 +16,17 @@ const names = readdirSync(shaderDir)
   .sort()
   .map((f) => f.slice(0, -'.wgsl'.length));
 
+/** Returns the text of a shader file with its #include lines expanded (one level). */
+function expandIncludes(file: string): string {
+  return readFileSync(`${shaderDir}/${file}`, 'utf8').replace(/^#include "([\w/.-]+\.wgsl)"$/gm, (_, included: string) => {
+    const text = readFileSync(`${shaderDir}/${included}`, 'utf8');
+    if (/^#include /m.test(text)) throw new Error(`${included}: an included file may not include another (from ${file})`);
+    return text.trimEnd();
+  });
+}
+
 const entries = names.map((name) => {
-  const source = readFileSync(`${shaderDir}/${name}.wgsl`, 'utf8');
+  const source = expandIncludes(`${name}.wgsl`);
   return `  ${JSON.stringify(name)}: ${JSON.stringify(source)},`;
 });
 const output = [

@@ -4,12 +4,14 @@
 //   P = exp(scale q.k - lse),  dP = dO.v,  delta = rowsum(dO * O),
 //   dS = P (dP - delta),  dQ = scale * dS K.
 //
-// One thread owns one query row (q, dO and the dQ accumulator in private memory,
-// 3 * HEAD_DIM floats). K and V are staged in workgroup memory in tiles of TILE
-// keys, sized as in attention-forward.wgsl, whose header also explains the loop
-// bounds. Each thread also writes (lse, delta) of its row to `stats`, which the
-// key pass (attention-backward-key.wgsl) reads. A row with no visible key skips
-// every key and gets dQ = 0; its lse of 3e38 makes P = 0 in the key pass as well.
+// Each thread owns RPT query rows (q, dO and the dQ accumulator in private memory,
+// 3 * RPT * HEAD_DIM floats). As in attention-forward.wgsl, whose header gives the
+// reason, all threads of a workgroup walk the same keys, so K and V are read from
+// storage at workgroup-uniform addresses, without workgroup memory or barriers,
+// and each loaded k and v vec4 serves RPT rows.
+// Each thread also writes (lse, delta) of its row to `stats`, which the
+// key pass (attention-backward-key.wgsl) reads. A row with no visible key gets
+// P = 0 for every key and so dQ = 0; its lse of 3e38 makes P = 0 in the key pass as well.
 
 struct Params {
   batchHeads: u32, heads: u32, queries: u32, keys: u32,
@@ -20,40 +22,58 @@ struct Params {
 
 const D: u32 = {{HEAD_DIM}}u;
 const D4: u32 = (D + 3u) / 4u;
-const TILE: u32 = {{TILE}}u;
-const ROWS: u32 = {{ROWS}}u;
+// Rows of the inputs are read as vec4f (WIDTH 4) when HEAD_DIM % 4 == 0, which keeps
+// every row 16-byte aligned, and as f32 (WIDTH 1) otherwise.
+alias Row = {{ROW}};
+const WIDTH: u32 = {{WIDTH}}u;
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+// Returns r with the values of x at c * WIDTH .. c * WIDTH + WIDTH - 1.
+fn put(r: vec4f, c: u32, x: Row) -> vec4f {
+  {{PUT}}
+}
+
+const ROWS: u32 = {{ROWS}}u;
+// Rows per thread: each key row loaded serves RPT query rows.
+const RPT: u32 = {{RPT}}u;
+
+@group(0) @binding(0) var<storage, read> q: array<Row>;
+@group(0) @binding(1) var<storage, read> k: array<Row>;
+@group(0) @binding(2) var<storage, read> v: array<Row>;
 @group(0) @binding(3) var<storage, read> o: array<f32>;
-@group(0) @binding(4) var<storage, read> dO: array<f32>;
+@group(0) @binding(4) var<storage, read> dO: array<Row>;
 @group(0) @binding(5) var<storage, read> mask: array<u32>;
 @group(0) @binding(6) var<storage, read_write> dq: array<f32>;
 @group(0) @binding(7) var<storage, read_write> stats: array<vec2f>;
 @group(0) @binding(8) var<uniform> p: Params;
 
-var<workgroup> kTile: array<vec4f, TILE * D4>;
-var<workgroup> vTile: array<vec4f, TILE * D4>;
-
 fn loadQ(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = q[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, q[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
 fn loadK(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = k[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, k[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
 fn loadV(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = v[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, v[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
+// O also contains the logsumexp after the rows, so it stays an array of f32.
 fn loadO(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
   for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = o[base + d4 * 4u + c]; } }
@@ -62,7 +82,10 @@ fn loadO(base: u32, d4: u32) -> vec4f {
 
 fn loadDO(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = dO[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, dO[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
@@ -85,58 +108,62 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         @builtin(num_workgroups) groups: vec3u) {
   let bh = wid.y + wid.z * groups.y;
   if (bh >= p.batchHeads) { return; }
-  let row = wid.x * ROWS + lid;
-  let inRange = row < p.queries;
-  let rowIndex = bh * p.queries + min(row, p.queries - 1u);
-  let rowBase = rowIndex * D;
+  // Thread lid owns rows first + lid + r * ROWS for r < RPT.
+  let first = wid.x * ROWS * RPT;
+  if (first + lid >= p.queries) { return; }
   let kvBase = bh * p.keys * D;
 
-  var qs: array<vec4f, D4>;
-  var dOut: array<vec4f, D4>;
-  var acc: array<vec4f, D4>;
-  var deltaV = vec4f(0.0);
-  for (var d4 = 0u; d4 < D4; d4++) {
-    qs[d4] = loadQ(rowBase, d4) * p.scale;
-    dOut[d4] = loadDO(rowBase, d4);
-    deltaV += dOut[d4] * loadO(rowBase, d4);
+  var query: array<u32, RPT>;
+  var qs: array<array<vec4f, D4>, RPT>;
+  var dOut: array<array<vec4f, D4>, RPT>;
+  var acc: array<array<vec4f, D4>, RPT>;
+  var lse: array<f32, RPT>;
+  var delta: array<f32, RPT>;
+  for (var r = 0u; r < RPT; r++) {
+    query[r] = min(first + lid + r * ROWS, p.queries - 1u);
+    let rowIndex = bh * p.queries + query[r];
+    let rowBase = rowIndex * D;
+    var deltaV = vec4f(0.0);
+    for (var d4 = 0u; d4 < D4; d4++) {
+      qs[r][d4] = loadQ(rowBase, d4) * p.scale;
+      dOut[r][d4] = loadDO(rowBase, d4);
+      deltaV += dOut[r][d4] * loadO(rowBase, d4);
+    }
+    delta[r] = deltaV.x + deltaV.y + deltaV.z + deltaV.w;
+    lse[r] = o[p.lseOffset + rowIndex];
+    if (first + lid + r * ROWS < p.queries) { stats[rowIndex] = vec2f(lse[r], delta[r]); }
   }
-  let delta = deltaV.x + deltaV.y + deltaV.z + deltaV.w;
-  let lse = o[p.lseOffset + rowIndex];
-  if (inRange) { stats[rowIndex] = vec2f(lse, delta); }
 
   var keyEnd = p.keys;
-  if (p.causal != 0u) { keyEnd = min(p.keys, min((wid.x + 1u) * ROWS, p.queries)); }
+  if (p.causal != 0u) { keyEnd = min(p.keys, min(first + ROWS * RPT, p.queries)); }
 
-  for (var t0 = 0u; t0 < keyEnd; t0 += TILE) {
-    let tileKeys = min(TILE, p.keys - t0);
-    for (var i = lid; i < tileKeys * D4; i += ROWS) {
-      let keyBase = kvBase + (t0 + i / D4) * D;
-      kTile[i] = loadK(keyBase, i % D4);
-      vTile[i] = loadV(keyBase, i % D4);
+  for (var key = 0u; key < keyEnd; key++) {
+    let keyBase = kvBase + key * D;
+    var ks: array<vec4f, D4>;
+    var vs: array<vec4f, D4>;
+    for (var d4 = 0u; d4 < D4; d4++) {
+      ks[d4] = loadK(keyBase, d4);
+      vs[d4] = loadV(keyBase, d4);
     }
-    workgroupBarrier();
-
-    if (inRange) {
-      for (var j = 0u; j < tileKeys; j++) {
-        if (isVisible(bh, row, t0 + j)) {
-          var sv = vec4f(0.0);
-          var dpv = vec4f(0.0);
-          for (var d4 = 0u; d4 < D4; d4++) {
-            sv += qs[d4] * kTile[j * D4 + d4];
-            dpv += dOut[d4] * vTile[j * D4 + d4];
-          }
-          let prob = exp(sv.x + sv.y + sv.z + sv.w - lse);
-          let dScore = prob * (dpv.x + dpv.y + dpv.z + dpv.w - delta);
-          for (var d4 = 0u; d4 < D4; d4++) { acc[d4] += dScore * kTile[j * D4 + d4]; }
-        }
+    for (var r = 0u; r < RPT; r++) {
+      var sv = vec4f(0.0);
+      var dpv = vec4f(0.0);
+      for (var d4 = 0u; d4 < D4; d4++) {
+        sv += qs[r][d4] * ks[d4];
+        dpv += dOut[r][d4] * vs[d4];
       }
+      let prob = select(0.0, exp(sv.x + sv.y + sv.z + sv.w - lse[r]), isVisible(bh, query[r], key));
+      let dScore = prob * (dpv.x + dpv.y + dpv.z + dpv.w - delta[r]);
+      for (var d4 = 0u; d4 < D4; d4++) { acc[r][d4] += dScore * ks[d4]; }
     }
-    workgroupBarrier();
   }
 
-  if (inRange) {
+  for (var r = 0u; r < RPT; r++) {
+    let row = first + lid + r * ROWS;
+    if (row >= p.queries) { break; }
+    let rowBase = (bh * p.queries + row) * D;
     for (var d4 = 0u; d4 < D4; d4++) {
-      let value = acc[d4] * p.scale;
+      let value = acc[r][d4] * p.scale;
       for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { dq[rowBase + d4 * 4u + c] = value[c]; } }
     }
   }

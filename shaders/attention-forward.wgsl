@@ -1,24 +1,23 @@
 // Fused attention forward, FlashAttention style: O = softmax(scale Q K^T + mask) V
 // without materializing the score matrix.
 //
-// One thread owns one query row: its scaled q and its output accumulator live in
-// private memory, so each thread needs 2 * HEAD_DIM floats of registers. The
-// workgroup walks the keys in tiles of TILE rows of K and V, staged in workgroup
-// memory, and keeps the online softmax state per row: the running maximum m and
-// the running sum l of exp(s - m). When a score raises m, l and the accumulator
-// are rescaled by exp(m_old - m_new).
-//
-// Loops over head-dim vectors have constant bounds, so they unroll and the row
-// stays in registers. Loops over keys have a run-time bound: unrolled as well,
-// they made llvmpipe (Mesa 25.0) take over a minute to compile head dim 64.
-//
-// Tile size: the K and V tiles take 2 * TILE * ceil(HEAD_DIM / 4) * 16 bytes, and
-// TILE is the largest size (at most 32) that fits maxComputeWorkgroupStorageSize.
-// At the WebGPU default minimum of 16 KiB that gives TILE = 16 for HEAD_DIM 128,
-// TILE = 8 for 256, and TILE = 1 at the maximum HEAD_DIM of 2048 (src/ops/attention.ts
-// rejects larger head dims).
-//
-// Masking never computes with -inf: hidden keys are skipped, and the running
+// Each thread owns RPT query rows (lid, lid + ROWS, ...): their scaled q and output
+// accumulators live in private memory (2 * RPT * HEAD_DIM floats). Every thread of a
+// workgroup belongs to the same (batch, head) and walks the same keys in the same
+// order, so K and V are read straight from storage at workgroup-uniform addresses,
+// one vec4 per load where HEAD_DIM % 4 == 0. There is no workgroup memory and no
+// barrier, because llvmpipe (Mesa 25.0) runs each workgroup-memory load as a loop
+// over the SIMD lanes and each barrier as a coroutine switch. llvmpipe still loads
+// a uniform address once per lane inside a loop, so the time goes with the number
+// of loads: RPT rows per thread reuse each loaded k and v vec4 RPT times.
+
+// The online softmax keeps per row the running maximum m, the running sum l of
+// exp(s - m) and the accumulator, and rescales them by exp(m_old - m_new) when a
+// score raises m. Loops over head-dim vectors have constant bounds, so they unroll
+// and the row stays in registers. The loop over keys stays rolled: unrolled by 8,
+// llvmpipe took minutes to compile head dim 64.
+
+// Masking never computes with -inf: hidden keys get weight 0, and the running
 // maximum starts at the finite HIDDEN. A row with no visible key outputs zeros and stores
 // the logsumexp EMPTY_ROW_LSE, so exp(s - lse) is 0 for every finite s in the
 // backward pass. The logsumexp of each row is stored after the output, at
@@ -33,37 +32,54 @@ struct Params {
 
 const D: u32 = {{HEAD_DIM}}u;
 const D4: u32 = (D + 3u) / 4u;
-const TILE: u32 = {{TILE}}u;
+// Rows of the inputs are read as vec4f (WIDTH 4) when HEAD_DIM % 4 == 0, which keeps
+// every row 16-byte aligned, and as f32 (WIDTH 1) otherwise.
+alias Row = {{ROW}};
+const WIDTH: u32 = {{WIDTH}}u;
+
+// Returns r with the values of x at c * WIDTH .. c * WIDTH + WIDTH - 1.
+fn put(r: vec4f, c: u32, x: Row) -> vec4f {
+  {{PUT}}
+}
+
 const ROWS: u32 = {{ROWS}}u;
+// Rows per thread: each key row loaded serves RPT query rows.
+const RPT: u32 = {{RPT}}u;
 const HIDDEN: f32 = -3.0e38;
 const EMPTY_ROW_LSE: f32 = 3.0e38;
 
-@group(0) @binding(0) var<storage, read> q: array<f32>;
-@group(0) @binding(1) var<storage, read> k: array<f32>;
-@group(0) @binding(2) var<storage, read> v: array<f32>;
+@group(0) @binding(0) var<storage, read> q: array<Row>;
+@group(0) @binding(1) var<storage, read> k: array<Row>;
+@group(0) @binding(2) var<storage, read> v: array<Row>;
 @group(0) @binding(3) var<storage, read> mask: array<u32>;
 @group(0) @binding(4) var<storage, read_write> o: array<f32>;
 @group(0) @binding(5) var<uniform> p: Params;
 
-var<workgroup> kTile: array<vec4f, TILE * D4>;
-var<workgroup> vTile: array<vec4f, TILE * D4>;
-
 // Elements d4 * 4 .. d4 * 4 + 3 of a row; elements past D read as 0.
 fn loadQ(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = q[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, q[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
 fn loadK(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = k[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, k[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
 fn loadV(base: u32, d4: u32) -> vec4f {
   var r = vec4f(0.0);
-  for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { r[c] = v[base + d4 * 4u + c]; } }
+  for (var c = 0u; c < 4u / WIDTH; c++) {
+    let i = d4 * 4u + c * WIDTH;
+    if (i < D) { r = put(r, c, v[(base + i) / WIDTH]); }
+  }
   return r;
 }
 
@@ -86,58 +102,62 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
         @builtin(num_workgroups) groups: vec3u) {
   let bh = wid.y + wid.z * groups.y;
   if (bh >= p.batchHeads) { return; }
-  let row = wid.x * ROWS + lid;
-  let inRange = row < p.queries;
-  let qBase = (bh * p.queries + min(row, p.queries - 1u)) * D;
+  // Thread lid owns rows first + lid + r * ROWS for r < RPT.
+  let first = wid.x * ROWS * RPT;
+  if (first + lid >= p.queries) { return; }
   let kvBase = bh * p.keys * D;
 
-  var qs: array<vec4f, D4>;
-  var acc: array<vec4f, D4>;
-  for (var d4 = 0u; d4 < D4; d4++) { qs[d4] = loadQ(qBase, d4) * p.scale; }
-  var m = HIDDEN;
-  var l = 0.0;
+  var query: array<u32, RPT>;
+  var qs: array<array<vec4f, D4>, RPT>;
+  var acc: array<array<vec4f, D4>, RPT>;
+  var m: array<f32, RPT>;
+  var l: array<f32, RPT>;
+  for (var r = 0u; r < RPT; r++) {
+    query[r] = min(first + lid + r * ROWS, p.queries - 1u);
+    let qBase = (bh * p.queries + query[r]) * D;
+    for (var d4 = 0u; d4 < D4; d4++) { qs[r][d4] = loadQ(qBase, d4) * p.scale; }
+    m[r] = HIDDEN;
+  }
 
   // With causal masking the last row of this workgroup sees no key past its own index.
   var keyEnd = p.keys;
-  if (p.causal != 0u) { keyEnd = min(p.keys, min((wid.x + 1u) * ROWS, p.queries)); }
+  if (p.causal != 0u) { keyEnd = min(p.keys, min(first + ROWS * RPT, p.queries)); }
 
-  for (var t0 = 0u; t0 < keyEnd; t0 += TILE) {
-    let tileKeys = min(TILE, p.keys - t0);
-    for (var i = lid; i < tileKeys * D4; i += ROWS) {
-      let keyBase = kvBase + (t0 + i / D4) * D;
-      kTile[i] = loadK(keyBase, i % D4);
-      vTile[i] = loadV(keyBase, i % D4);
-    }
-    workgroupBarrier();
-
-    if (inRange) {
-      for (var j = 0u; j < tileKeys; j++) {
-        if (isVisible(bh, row, t0 + j)) {
-          var dotv = vec4f(0.0);
-          for (var d4 = 0u; d4 < D4; d4++) { dotv += qs[d4] * kTile[j * D4 + d4]; }
-          let score = dotv.x + dotv.y + dotv.z + dotv.w;
-          if (score > m) {
-            let alpha = exp(m - score);
-            l *= alpha;
-            for (var d4 = 0u; d4 < D4; d4++) { acc[d4] *= alpha; }
-            m = score;
-          }
-          let weight = exp(score - m);
-          l += weight;
-          for (var d4 = 0u; d4 < D4; d4++) { acc[d4] += weight * vTile[j * D4 + d4]; }
-        }
+  for (var key = 0u; key < keyEnd; key++) {
+    let keyBase = kvBase + key * D;
+    var ks: array<vec4f, D4>;
+    for (var d4 = 0u; d4 < D4; d4++) { ks[d4] = loadK(keyBase, d4); }
+    var weight: array<f32, RPT>;
+    for (var r = 0u; r < RPT; r++) {
+      var dotv = vec4f(0.0);
+      for (var d4 = 0u; d4 < D4; d4++) { dotv += qs[r][d4] * ks[d4]; }
+      let score = dotv.x + dotv.y + dotv.z + dotv.w;
+      let visible = isVisible(bh, query[r], key);
+      // The state is rescaled only when the maximum grows, which after the first keys is rare.
+      if (visible && score > m[r]) {
+        let alpha = exp(m[r] - score);
+        l[r] *= alpha;
+        for (var d4 = 0u; d4 < D4; d4++) { acc[r][d4] *= alpha; }
+        m[r] = score;
       }
+      weight[r] = select(0.0, exp(score - m[r]), visible);
+      l[r] += weight[r];
     }
-    workgroupBarrier();
+    for (var d4 = 0u; d4 < D4; d4++) {
+      let vv = loadV(keyBase, d4);
+      for (var r = 0u; r < RPT; r++) { acc[r][d4] += weight[r] * vv; }
+    }
   }
 
-  if (inRange) {
+  for (var r = 0u; r < RPT; r++) {
+    let row = first + lid + r * ROWS;
+    if (row >= p.queries) { break; }
     let outBase = (bh * p.queries + row) * D;
-    let inverse = select(0.0, 1.0 / l, l > 0.0);
+    let inverse = select(0.0, 1.0 / l[r], l[r] > 0.0);
     for (var d4 = 0u; d4 < D4; d4++) {
-      let value = acc[d4] * inverse;
+      let value = acc[r][d4] * inverse;
       for (var c = 0u; c < 4u; c++) { if (d4 * 4u + c < D) { o[outBase + d4 * 4u + c] = value[c]; } }
     }
-    o[p.lseOffset + bh * p.queries + row] = select(EMPTY_ROW_LSE, m + log(l), l > 0.0);
+    o[p.lseOffset + bh * p.queries + row] = select(EMPTY_ROW_LSE, m[r] + log(l[r]), l[r] > 0.0);
   }
 }

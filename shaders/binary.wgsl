@@ -1,4 +1,5 @@
-// Elementwise binary op with NumPy broadcasting: out[i] = {{EXPR}} of l and r.
+// Elementwise binary op with NumPy broadcasting: out[i] = {{EXPR}} of l and r,
+// which may call isNan.
 // Broadcasting is index arithmetic: an input's stride is 0 along a broadcast dim,
 // so no expanded copy is made. Rank is at most 8 (shape and strides are packed in
 // two vec4 each).
@@ -16,6 +17,8 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 fn at(v: array<vec4u, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+
+#include "common/is-nan.wgsl"
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {

@@ -18,6 +18,13 @@
 // Rows past M are clamped on load and skipped on store, columns past N likewise,
 // so any M, N, K (including 1) works. The EPILOGUE define is an expression
 // of v (the sum plus bias), such as max(v, 0.0) for a fused ReLU.
+//
+// MATH_SCALAR and MATH_VEC are f32 and vec4f, or f16 and vec4h for the optional f16
+// products (ENABLE is then `enable f16;`): each product is rounded to f16 and
+// accumulated in f32. Every tiling sums each output over k = 0 .. K-1 in order, so all
+// tilings give bitwise equal results.
+
+{{ENABLE}}
 
 struct Params {
   M: u32, N: u32, K: u32, batch: u32,
@@ -59,11 +66,11 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lane
 
   var acc: array<array<vec4f, COLS>, ROWS>;
   for (var k = 0u; k < p.K; k++) {
-    var bv: array<vec4f, COLS>;
-    for (var j = 0u; j < COLS; j++) { bv[j] = loadB(bBase, k, min(col4First + j, lastCol4)); }
+    var bv: array<{{MATH_VEC}}, COLS>;
+    for (var j = 0u; j < COLS; j++) { bv[j] = {{MATH_VEC}}(loadB(bBase, k, min(col4First + j, lastCol4))); }
     for (var i = 0u; i < ROWS; i++) {
-      let av = a[rowBase[i] + k * p.aCol];
-      for (var j = 0u; j < COLS; j++) { acc[i][j] += av * bv[j]; }
+      let av = {{MATH_SCALAR}}(a[rowBase[i] + k * p.aCol]);
+      for (var j = 0u; j < COLS; j++) { acc[i][j] += vec4f(av * bv[j]); }
     }
   }
 

@@ -16,10 +16,7 @@ const TPR: u32 = {{THREADS_PER_ROW}}u;
 const WG: u32 = {{WORKGROUP_SIZE}}u;
 var<workgroup> partial: array<f32, WG>;
 
-// A bit test, because compilers may fold `v != v` to false (lavapipe does).
-fn isNan(v: f32) -> bool {
-  return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u;
-}
+#include "common/is-nan.wgsl"
 
 fn combine(u: f32, v: f32) -> f32 {
   if ({{IS_MAX}}) { return max(u, v); }

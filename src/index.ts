@@ -1,7 +1,8 @@
 // Public API of talkgrad.
 
 export { init, destroyDevice, gpu, onDeviceLost, type InitOptions, type Gpu } from './gpu/device.js';
-export { flush, sync, submitCount, setPoolCap, poolStats } from './gpu/runtime.js';
+export { flush, sync, submitCount, dispatchCount, bindingStats, setPoolCap, poolStats } from './gpu/runtime.js';
+export { profileStep, formatProfile, type StepProfile, type OpTime, type ProfileOptions } from './gpu/profiler.js';
 export { Tensor, type DType } from './tensor/tensor.js';
 export { tidy, keep } from './tensor/scope.js';
 export { noGrad, enableGrad, isGradEnabled, setDetectAnomaly, isAnomalyDetectionEnabled } from './autograd/grad-mode.js';

@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { init } from '../src/gpu/device.js';
+import { setMatmulTuning } from '../src/ops/matmul-tuning.js';
 
 if (process.env.XDG_RUNTIME_DIR === undefined) {
   const dir = `${tmpdir()}/talkgrad-xdg`;
@@ -11,3 +12,6 @@ if (process.env.XDG_RUNTIME_DIR === undefined) {
 }
 
 await init();
+// The fixed default tiling, so no test file pays for a background autotune; the tuning
+// tests switch it on themselves.
+setMatmulTuning('off');

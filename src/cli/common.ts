@@ -4,6 +4,7 @@
 import { Option, type Command } from 'commander';
 import { join } from 'node:path';
 
+import { useMatmulTuningFile } from '../ops/matmul-tuning-node.js';
 import { init, gpu } from '../gpu/device.js';
 import type { ExperimentConfig } from '../experiments/experiment-config.js';
 import { PRESET_NAMES, type ConfigFlags } from '../experiments/presets-node.js';
@@ -69,6 +70,8 @@ export function runDirOf(options: ConfigOptions, config: ExperimentConfig, suffi
 /** Acquires the WebGPU device and logs the adapter; returns its name. */
 export async function startGpu(log: (message: string) => void): Promise<string> {
   await init();
+  // The matmul autotune runs once per adapter and machine, then its result is read from the cache file.
+  useMatmulTuningFile();
   const name = gpu().adapterName;
   log(`adapter: ${name}`);
   return name;

@@ -19,7 +19,10 @@ export function bucketSize(bytes: number): number {
 }
 
 export class BufferPool {
+  /** Free buffers per bucket size, ordered by creation, newest first, so `pop` reuses the oldest. */
   private free = new Map<number, GPUBuffer[]>();
+  private serials = new WeakMap<GPUBuffer, number>();
+  private nextSerial = 0;
   private pendingRelease: GPUBuffer[] = [];
   pooledBytes = 0;
   allocatedBytes = 0;
@@ -40,9 +43,10 @@ export class BufferPool {
           'use a smaller batch or smaller tensors.',
       );
     }
-    // Near the limit the bucket may round past it, and then the exact size is used.
+    // Near the limit the bucket may round past it, and then the size is rounded up to
+    // 16 bytes only, so that vec4 kernels can still read a tensor's last partial vec4.
     let size = bucketSize(bytes);
-    if (size > maxSize) size = Math.ceil(bytes / 4) * 4;
+    if (size > maxSize) size = Math.min(maxSize, Math.ceil(bytes / 16) * 16);
 
     const list = this.free.get(size);
     const reused = list?.pop();
@@ -51,7 +55,9 @@ export class BufferPool {
       return reused;
     }
     this.allocatedBytes += size;
-    return this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+    const buffer = this.device.createBuffer({ size, usage: STORAGE_USAGE, label });
+    this.serials.set(buffer, this.nextSerial++);
+    return buffer;
   }
 
   /** Queues a buffer for reuse after the next submit. */
@@ -73,7 +79,7 @@ export class BufferPool {
         list = [];
         this.free.set(size, list);
       }
-      list.push(buffer);
+      insertBySerial(list, buffer, this.serials);
       this.pooledBytes += size;
     }
     this.pendingRelease = [];
@@ -105,4 +111,22 @@ export class BufferPool {
     this.free.clear();
     this.pooledBytes = 0;
   }
+}
+
+/**
+ * Inserts `buffer` into `list`, which is sorted by serial, newest first. Handing out
+ * the oldest free buffer first makes a repeated step get the same buffers in the same
+ * roles every time, whatever order its tensors were released in, so the runtime's
+ * cached bind groups keep matching.
+ */
+function insertBySerial(list: GPUBuffer[], buffer: GPUBuffer, serials: WeakMap<GPUBuffer, number>): void {
+  const serial = serials.get(buffer) ?? 0;
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((serials.get(list[mid]) ?? 0) > serial) lo = mid + 1;
+    else hi = mid;
+  }
+  list.splice(lo, 0, buffer);
 }

@@ -208,7 +208,10 @@ async function findGpuApi(options: InitOptions): Promise<GPU> {
     throw new Error(`talkgrad.init: cannot load the 'webgpu' package (${(error as Error).message}); run 'npm install webgpu'.`);
   }
   Object.assign(globalThis, dawn.globals);
-  const flags: string[] = [];
+  // Dawn rounds timestamps down to multiples of 65.536 us by default, a guard against
+  // timing attacks in browsers; a Node process gains nothing from it and the profiler
+  // loses the short kernels, so it is off.
+  const flags: string[] = ['disable-dawn-features=timestamp_quantization'];
   if (options.backend !== undefined) flags.push(`backend=${options.backend}`);
   nodeInstance = dawn.create(flags);
   return nodeInstance;

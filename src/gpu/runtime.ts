@@ -4,22 +4,23 @@
 // result is read, when `flush()` is called, or when `maxDispatchesPerSubmit` is
 // reached, so one training step costs one or a few queue submits.
 
+import { BindingCache } from './binding-cache.js';
 import { BufferPool } from './buffer-pool.js';
 import { deviceGoneReason, deviceLostReason, gpu, onDeviceLost, type Gpu } from './device.js';
 import { getPipeline, settleCompileChecks, type Defines } from './pipelines.js';
 import type { ShaderName } from './shader-sources.js';
 
-const UNIFORM_USAGE = 0x40 | 0x08; // UNIFORM | COPY_DST
 const MAP_READ_USAGE = 0x01 | 0x08; // MAP_READ | COPY_DST
 
 interface DeviceState {
   gpu: Gpu;
   pool: BufferPool;
-  uniforms: GPUBuffer[];
-  uniformsInFlight: GPUBuffer[];
+  bindings: BindingCache;
   encoder: GPUCommandEncoder | null;
   pass: GPUComputePassEncoder | null;
   dispatches: number;
+  /** Dispatches recorded since the device was created. */
+  totalDispatches: number;
   submits: number;
   /** Bound where a kernel's optional input is absent; never read. */
   placeholder: GPUBuffer;
@@ -57,11 +58,11 @@ export function runtime(): DeviceState {
     state = {
       gpu: current,
       pool: new BufferPool(current.device),
-      uniforms: [],
-      uniformsInFlight: [],
+      bindings: new BindingCache(current.device),
       encoder: null,
       pass: null,
       dispatches: 0,
+      totalDispatches: 0,
       submits: 0,
       placeholder: current.device.createBuffer({ size: 16, usage: 0x80, label: 'placeholder' }),
       firstError: null,
@@ -103,21 +104,27 @@ export function writeBuffer(buffer: GPUBuffer, data: ArrayBufferView): void {
   s.gpu.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** Sees every dispatch as it is recorded; the profiler uses it to give each dispatch its own timed pass. */
+export interface DispatchObserver {
+  /** Ends `current` (if any) and returns the pass for the dispatch named `name`. */
+  passFor(encoder: GPUCommandEncoder, current: GPUComputePassEncoder | null, name: string): GPUComputePassEncoder;
+  /** Records commands at the end of a command buffer, after its last pass has ended. */
+  beforeFinish(encoder: GPUCommandEncoder): void;
+}
+
+let observer: DispatchObserver | null = null;
+
+/** Installs (or with null removes) the dispatch observer; used by the profiler. */
+export function setDispatchObserver(next: DispatchObserver | null): void {
+  observer = next;
+}
+
 function openPass(s: DeviceState): GPUComputePassEncoder {
   if (s.pass === null) {
     s.encoder = s.gpu.device.createCommandEncoder();
     s.pass = s.encoder.beginComputePass();
   }
   return s.pass;
-}
-
-function takeUniformBuffer(s: DeviceState, bytes: number): GPUBuffer {
-  const size = Math.max(256, Math.ceil(bytes / 256) * 256);
-  const index = s.uniforms.findIndex((b) => b.size === size);
-  const buffer =
-    index >= 0 ? s.uniforms.splice(index, 1)[0] : s.gpu.device.createBuffer({ size, usage: UNIFORM_USAGE });
-  s.uniformsInFlight.push(buffer);
-  return buffer;
 }
 
 export interface DispatchSpec {
@@ -128,6 +135,8 @@ export interface DispatchSpec {
   /** Uniform block bound right after the storage buffers. */
   params?: ArrayBuffer;
   workgroups: [number, number?, number?];
+  /** Name of the op for the profiler; the shader name when absent. */
+  label?: string;
   /**
    * Skip the automatic submit at `maxDispatchesPerSubmit`, for a caller that records a
    * few extra dispatches right before a submit and must not recycle buffers in between.
@@ -145,20 +154,20 @@ export function dispatch(spec: DispatchSpec): void {
   // A pipeline known to be broken fails at the call site instead of at a later read.
   if (error !== null) throw new Error(error);
 
-  const entries: GPUBindGroupEntry[] = spec.buffers.map((buffer, binding) => ({ binding, resource: { buffer } }));
-  if (spec.params !== undefined) {
-    const uniform = takeUniformBuffer(s, spec.params.byteLength);
-    device.queue.writeBuffer(uniform, 0, spec.params);
-    entries.push({ binding: entries.length, resource: { buffer: uniform } });
-  }
-  const bindGroup = device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries, label });
+  const bindGroup = s.bindings.bindGroup(pipeline, spec.buffers, spec.params, label);
 
-  const pass = openPass(s);
+  let pass: GPUComputePassEncoder;
+  if (observer === null) pass = openPass(s);
+  else {
+    s.encoder ??= device.createCommandEncoder();
+    pass = s.pass = observer.passFor(s.encoder, s.pass, spec.label ?? spec.shader);
+  }
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   const [x, y = 1, z = 1] = spec.workgroups;
   if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
   s.dispatches++;
+  s.totalDispatches++;
   if (s.dispatches >= maxDispatchesPerSubmit && spec.noAutoSubmit !== true) {
     submitPending(s, undefined, true);
     throwIfFailed(s);
@@ -171,6 +180,15 @@ export function copyBuffer(src: GPUBuffer, dst: GPUBuffer, bytes: number): void 
   openPass(s);
   s.pass!.end();
   s.encoder!.copyBufferToBuffer(src, 0, dst, 0, Math.ceil(bytes / 4) * 4);
+  s.pass = s.encoder!.beginComputePass();
+}
+
+/** Sets the first `bytes` bytes of `buffer` to zero in recording order. */
+export function clearBuffer(buffer: GPUBuffer, bytes: number): void {
+  const s = runtime();
+  openPass(s);
+  s.pass!.end();
+  s.encoder!.clearBuffer(buffer, 0, Math.ceil(bytes / 4) * 4);
   s.pass = s.encoder!.beginComputePass();
 }
 
@@ -187,6 +205,7 @@ function submitPending(s: DeviceState, extra?: (encoder: GPUCommandEncoder) => v
   if (extra !== undefined) openPass(s);
   if (s.encoder !== null) {
     s.pass!.end();
+    observer?.beforeFinish(s.encoder);
     extra?.(s.encoder);
     s.gpu.device.queue.submit([s.encoder.finish()]);
     s.encoder = null;
@@ -195,8 +214,7 @@ function submitPending(s: DeviceState, extra?: (encoder: GPUCommandEncoder) => v
   }
   s.dispatches = 0;
   s.pool.afterSubmit();
-  s.uniforms.push(...s.uniformsInFlight);
-  s.uniformsInFlight = [];
+  s.bindings.afterSubmit();
 }
 
 /** Reads `bytes` bytes of a buffer back to the CPU, submitting pending work first. */
@@ -263,6 +281,16 @@ export async function sync(): Promise<void> {
 
 export function submitCount(): number {
   return state?.submits ?? 0;
+}
+
+/** Returns the number of dispatches recorded since the device was created. */
+export function dispatchCount(): number {
+  return state?.totalDispatches ?? 0;
+}
+
+/** Returns the bind-group cache's hit and miss counts, to check that steady-state steps reuse their bind groups. */
+export function bindingStats(): { hits: number; misses: number; uniforms: number } {
+  return state?.bindings.stats() ?? { hits: 0, misses: 0, uniforms: 0 };
 }
 
 export function poolStats(): { pooledBytes: number; allocatedBytes: number } {

@@ -13,7 +13,8 @@ export interface DropoutLayerOptions {
 
 export class Dropout extends Module {
   readonly p: number;
-  private readonly rng: Rng;
+  /** Generator of the mask seeds, whose state distiller checkpoints save. */
+  readonly rng: Rng;
 
   constructor(p: number, options: DropoutLayerOptions = {}) {
     super();

@@ -4,8 +4,8 @@
 // The forward pass saves only its output and the row logsumexp. The logsumexp
 // sits after the output in the output's own storage, so it lives exactly as long
 // as the output, which the backward pass needs anyway. Backward recomputes the
-// scores (FlashAttention-2): one pass over key tiles per query row gives dQ and
-// delta = rowsum(dO * O), one pass over query tiles per key row gives dK and dV.
+// scores (FlashAttention-2): one pass over the keys per query row gives dQ and
+// delta = rowsum(dO * O), one pass over the queries per key row gives dK and dV.
 
 import { record } from '../autograd/engine.js';
 import { gpu } from '../gpu/device.js';
@@ -28,29 +28,43 @@ export interface AttentionOptions {
   scale?: number;
 }
 
-/** Keys (or queries) per workgroup-memory tile: a tile of two operands must fit the adapter's limit. */
-const MAX_TILE = 32;
+/**
+ * Largest head dim. Each thread keeps up to 4 * RPT rows of head-dim floats in
+ * private memory, and the compile time grows with that code.
+ * NOTE: on llvmpipe (Mesa 25.0, 2 busy cores) the first forward and backward at head
+ * dim 64 compiled for about 75 s. The workgroup-memory kernels these replaced took
+ * about 7 s, and at head dim 16 it was 16 s against 5 s. Mesa's shader cache makes
+ * later runs start fast.
+ */
+export const MAX_HEAD_DIM = 256;
+
+export interface AttentionTiling {
+  /** Threads per workgroup. */
+  threads: number;
+  /** Query rows per thread in the forward pass and the dQ pass. */
+  queryRows: number;
+  /** Key rows per thread in the dK, dV pass. */
+  keyRows: number;
+}
 
 /**
- * Threads (rows) per workgroup: a multiple of the usual SIMD widths (8 on llvmpipe,
- * 32 or 64 on GPUs). One value for every sequence length keeps to one pipeline per
- * head dim, which matters where each takes seconds to compile (llvmpipe, head dim 64).
+ * Chooses the workgroup shape for a head dim; see the header of shaders/attention-forward.wgsl.
+ * A workgroup is one subgroup wide where the adapter reports its size (8 on llvmpipe),
+ * so short sequences leave few idle lanes. Several rows per thread reuse each loaded
+ * K or Q row. At head dim 64 on llvmpipe, 2 key rows per thread compiled 2x slower
+ * and ran no faster than 1, and 4 ran 2x slower, so large head dims get fewer.
  */
-const THREADS = 32;
+export function attentionTiling(headDim: number): AttentionTiling {
+  const width = gpu().adapter.info?.subgroupMaxSize;
+  const threads = width !== undefined && width >= 8 && width <= 64 ? width : 32;
+  const small = headDim <= 16;
+  return { threads, queryRows: small ? 4 : 2, keyRows: small ? 2 : 1 };
+}
 
-/** Tile rows and thread count for a head dim; see the header of shaders/attention-forward.wgsl. */
-export function attentionTiling(headDim: number): { tile: number; threads: number } {
-  const storageBytes = gpu().limits.maxComputeWorkgroupStorageSize;
-  const bytesPerRow = 2 * Math.ceil(headDim / 4) * 16;
-  const tile = Math.min(MAX_TILE, Math.floor(storageBytes / bytesPerRow));
-  if (tile < 1) {
-    const maxHeadDim = Math.floor(storageBytes / 32) * 4;
-    throw new Error(
-      `scaledDotProductAttention: head dim ${headDim} needs ${bytesPerRow} bytes of workgroup memory per tile row, ` +
-        `but this adapter allows ${storageBytes} (maxComputeWorkgroupStorageSize); use a head dim <= ${maxHeadDim}`,
-    );
-  }
-  return { tile, threads: THREADS };
+/** Defines of the row loads: one vec4f per load where rows are 16-byte aligned. */
+export function rowDefines(headDim: number): { ROW: string; WIDTH: number; PUT: string } {
+  if (headDim % 4 === 0) return { ROW: 'vec4f', WIDTH: 4, PUT: 'return x;' };
+  return { ROW: 'f32', WIDTH: 1, PUT: 'var s = r;\n  s[c] = x;\n  return s;' };
 }
 
 interface Problem {
@@ -73,6 +87,9 @@ function checkInputs(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions)
   }
   const [batch, heads, queries, headDim] = q.shape;
   const keys = k.shape[2];
+  if (headDim > MAX_HEAD_DIM) {
+    throw new Error(`${op}: head dim ${headDim} is larger than the maximum ${MAX_HEAD_DIM}; use more heads of a smaller head dim`);
+  }
   if (!sameShape(k.shape, v.shape) || k.shape[0] !== batch || k.shape[1] !== heads || k.shape[3] !== headDim) {
     throw new Error(`${op}: k and v must be [${batch}, ${heads}, keys, ${headDim}] to match q, got ${shapes}`);
   }
@@ -101,15 +118,16 @@ function attentionParams(pr: Problem, lseOffset: number): ArrayBuffer {
 }
 
 function launch(shader: ShaderName, pr: Problem, rows: number, buffers: GPUBuffer[], lseOffset: number): void {
-  const { tile, threads } = attentionTiling(pr.headDim);
+  const { threads, queryRows, keyRows } = attentionTiling(pr.headDim);
+  const rpt = shader === 'attention-backward-key' ? keyRows : queryRows;
   const maxPerDim = gpu().limits.maxComputeWorkgroupsPerDimension;
   const batchHeads = pr.batch * pr.heads;
   dispatch({
     shader,
-    defines: { HEAD_DIM: pr.headDim, TILE: tile, ROWS: threads },
+    defines: { HEAD_DIM: pr.headDim, ROWS: threads, RPT: rpt, ...rowDefines(pr.headDim) },
     buffers,
     params: attentionParams(pr, lseOffset),
-    workgroups: [Math.ceil(rows / threads), Math.min(batchHeads, maxPerDim), Math.ceil(batchHeads / maxPerDim)],
+    workgroups: [Math.ceil(rows / (threads * rpt)), Math.min(batchHeads, maxPerDim), Math.ceil(batchHeads / maxPerDim)],
   });
 }
 

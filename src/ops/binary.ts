@@ -1,11 +1,14 @@
 // Elementwise binary ops and `where`, with NumPy broadcasting done by index
-// arithmetic in shaders/binary.wgsl and shaders/where.wgsl. The gradient of a
+// arithmetic in shaders/binary.wgsl and shaders/where.wgsl. A broadcast that
+// collapses to two dims (src/ops/broadcast-plan.ts) runs shaders/binary-vec4.wgsl
+// when its rows are vec4-aligned, and shaders/binary-2d.wgsl otherwise. The gradient of a
 // broadcast input is summed back to the input's shape by `sumToShape`.
 
 import { record } from '../autograd/engine.js';
 import { dispatch, grid, packParams } from '../gpu/runtime.js';
 import { broadcastShapes, broadcastStrides, checkRank, sizeOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { collapseBroadcast } from './broadcast-plan.js';
 import { applyUnary } from './elementwise.js';
 import { assertFloat, filled, packDims } from './kernels.js';
 import { sumToShape } from './reduce.js';
@@ -21,13 +24,28 @@ function runBinary(op: string, expr: string, l: Tensor, r: Tensor): Tensor {
   const out = Tensor.empty(shape, 'float32', op);
   const n = sizeOf(shape);
   if (n === 0) return out;
+  const dims = collapseBroadcast(shape, l.shape, r.shape);
+  if (dims.length <= 2 && n < 2 ** 24) {
+    const [rows, cols] = dims.length === 2 ? dims : [{ size: 1, strides: [0, 0] }, dims[0] ?? { size: 1, strides: [0, 0] }];
+    const params = packParams([
+      ['u32', n], ['u32', cols.size], ['f32', cols.size], ['u32', 0],
+      ...u32s([rows.strides[0], cols.strides[0], rows.strides[1], cols.strides[1]]),
+    ]);
+    // Four outputs per thread need rows that start on a vec4 boundary of the output and
+    // of every operand read along the row.
+    const aligned = (rows.size === 1 || cols.size % 4 === 0) && [0, 1].every((k) => cols.strides[k] === 0 || rows.strides[k] % 4 === 0);
+    const shader = aligned ? 'binary-vec4' : 'binary-2d';
+    const threads = aligned ? Math.ceil(n / 4) : n;
+    dispatch({ shader, defines: { EXPR: expr }, buffers: [l.buffer, r.buffer, out.buffer], params, workgroups: grid(threads, 256), label: op });
+    return out;
+  }
   const params = packParams([
     ...u32s([n, shape.length, 0, 0]),
     ...u32s(packDims(shape, 1)),
     ...u32s(packDims(broadcastStrides(l.shape, shape), 0)),
     ...u32s(packDims(broadcastStrides(r.shape, shape), 0)),
   ]);
-  dispatch({ shader: 'binary', defines: { EXPR: expr }, buffers: [l.buffer, r.buffer, out.buffer], params, workgroups: grid(n, 256) });
+  dispatch({ shader: 'binary', defines: { EXPR: expr }, buffers: [l.buffer, r.buffer, out.buffer], params, workgroups: grid(n, 256), label: op });
   return out;
 }
 
@@ -80,21 +98,39 @@ export function rdiv(scalar: number, x: Tensor): Tensor {
   return applyUnary('reciprocal', x, scalar, 0, 'div');
 }
 
-/** Elementwise maximum; the gradient goes to `a` where a >= b, otherwise to `b`. */
-export function maximum(a: Tensor, b: Tensor): Tensor {
-  const out = runBinary('maximum', 'max(l, r)', a, b);
-  return record(out, 'maximum', [a, b], (dy) => {
-    const aWins = runBinary('maximum backward', 'select(0.0, 1.0, l >= r)', a, b);
-    return [
-      a.requiresGrad ? sumToShape(mul(dy, aWins), a.shape) : null,
-      b.requiresGrad ? sumToShape(mul(dy, aWins.neg().add(1)), b.shape) : null,
-    ];
-  });
+/** Returns the WGSL of one operand's share of the gradient of maximum or minimum. `wins` is true where that operand alone is the result. */
+function extremumShare(wins: string): string {
+  // As in PyTorch 1.13: half each on ties, and the whole gradient to both operands where either is NaN.
+  return `select(select(select(0.0, 1.0, ${wins}), 0.5, l == r), 1.0, isNan(l) || isNan(r))`;
 }
 
-/** 1.0 where the comparison holds, else 0.0 (no gradient). */
+function extremum(op: 'maximum' | 'minimum', a: Tensor, b: Tensor): Tensor {
+  const fn = op === 'maximum' ? 'max' : 'min';
+  const beats = op === 'maximum' ? '>' : '<';
+  // WGSL leaves max and min of NaN to the implementation, so a NaN operand is picked explicitly.
+  const out = runBinary(op, `select(select(${fn}(l, r), r, isNan(r)), l, isNan(l))`, a, b);
+  return record(out, op, [a, b], (dy) => [
+    a.requiresGrad ? sumToShape(mul(dy, runBinary(`${op} backward`, extremumShare(`l ${beats} r`), a, b)), a.shape) : null,
+    b.requiresGrad ? sumToShape(mul(dy, runBinary(`${op} backward`, extremumShare(`r ${beats} l`), a, b)), b.shape) : null,
+  ]);
+}
+
+/** Elementwise maximum with broadcasting: NaN where either operand is NaN. On ties each operand gets half the gradient. */
+export function maximum(a: Tensor, b: Tensor): Tensor {
+  return extremum('maximum', a, b);
+}
+
+/** Elementwise minimum with broadcasting: NaN where either operand is NaN. On ties each operand gets half the gradient. */
+export function minimum(a: Tensor, b: Tensor): Tensor {
+  return extremum('minimum', a, b);
+}
+
+/** 1.0 where the comparison holds, else 0.0 (no gradient). As in IEEE 754, only != is true where an operand is NaN. */
 export function compare(op: '==' | '!=' | '<' | '<=' | '>' | '>=', a: Tensor, b: Tensor): Tensor {
-  return runBinary(`compare ${op}`, `select(0.0, 1.0, l ${op} r)`, a, b);
+  // The NaN test is explicit, because lavapipe compiles != as an ordered comparison (NaN != 1 is false).
+  const eitherNan = 'isNan(l) || isNan(r)';
+  const holds = op === '!=' ? `l != r || ${eitherNan}` : `l ${op} r && !(${eitherNan})`;
+  return runBinary(`compare ${op}`, `select(0.0, 1.0, ${holds})`, a, b);
 }
 
 /**

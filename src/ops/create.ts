@@ -1,7 +1,7 @@
 // Tensor creation: from JavaScript data, constants, ranges and seeded random values.
 
 import { Rng } from '../util/rng.js';
-import { setKnownRange } from '../tensor/known-range.js';
+import { setKnownValues } from '../tensor/known-range.js';
 import { formatShape, sizeOf } from '../tensor/shape.js';
 import type { DType, Tensor } from '../tensor/tensor.js';
 import { filled, upload } from './kernels.js';
@@ -48,7 +48,7 @@ export function tensor(data: Nested | Float32Array | Int32Array | number[], opti
 
   const typed = dtype === 'int32' ? Int32Array.from(values) : Float32Array.from(values);
   const out = upload(typed, shape, dtype, 'tensor');
-  if (dtype === 'int32') setKnownRange(out, typed);
+  if (dtype === 'int32') setKnownValues(out, typed as Int32Array);
   if (options.requiresGrad) out.requiresGrad_(true);
   return out;
 }

@@ -2,6 +2,10 @@
 // forward and backward expressions (run by shaders/unary*.wgsl) and its float64
 // CPU reference with derivative, which the tests use. The table is typed by the op
 // name, so an op without a gradient or a reference does not compile.
+//
+// NaN inputs give NaN outputs as in PyTorch, except pow(NaN, 0) = 1 (as in C). The
+// gradients at NaN follow PyTorch 1.13: relu passes dy, clamp and abs give 0, and the
+// other ops apply their formula, which is NaN wherever it depends on v.
 
 import { record } from '../autograd/engine.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -25,13 +29,18 @@ const ERF = `fn erf_approx(x: f32) -> f32 {
   return sign(x) * y;
 }`;
 
+// A bit test, because compilers may fold `v != v` to false (lavapipe does). WGSL leaves
+// min and max of NaN to the implementation, so ops that use them test for NaN first.
+const IS_NAN = `fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
+
 // Real power with PyTorch's rules for negative bases: integer exponents keep the
-// sign, fractional exponents of a negative base give NaN. WGSL rejects inf and NaN
-// as constants, so they come from bits passed through a function parameter, which
-// is never a constant expression.
+// sign, fractional exponents of a negative base give NaN, and v^0 is 1 for every v
+// including NaN. WGSL rejects inf and NaN as constants, so they come from bits passed
+// through a function parameter, which is never a constant expression.
 const POW = `fn f32_from_bits(bits: u32) -> f32 { return bitcast<f32>(bits); }
 fn pow_real(v: f32, e: f32) -> f32 {
-  if (v == 0.0) { return select(select(1.0, 0.0, e > 0.0), f32_from_bits(0x7f800000u), e < 0.0); }
+  if (e == 0.0) { return 1.0; }
+  if (v == 0.0) { return select(0.0, f32_from_bits(0x7f800000u), e < 0.0); }
   let r = pow(abs(v), e);
   if (v > 0.0) { return r; }
   if (e != round(e)) { return f32_from_bits(0x7fc00000u); }
@@ -68,7 +77,14 @@ export const UNARY_OPS = {
   log: { forward: 'log(v)', backward: 'dy / v', cpu: Math.log, cpuGrad: (v) => 1 / v },
   // d sqrt v = dv / (2 sqrt v)
   sqrt: { forward: 'sqrt(v)', backward: 'dy * 0.5 / out', cpu: Math.sqrt, cpuGrad: (v) => 0.5 / Math.sqrt(v) },
-  relu: { forward: 'max(v, 0.0)', backward: 'select(0.0, dy, v > 0.0)', cpu: (v) => Math.max(v, 0), cpuGrad: (v) => (v > 0 ? 1 : 0) },
+  // PyTorch's relu backward zeroes dy only where v <= 0, so dy passes at NaN.
+  relu: {
+    forward: 'select(max(v, 0.0), v, isNan(v))',
+    backward: 'select(0.0, dy, v > 0.0 || isNan(v))',
+    helpers: IS_NAN,
+    cpu: (v) => Math.max(v, 0),
+    cpuGrad: (v) => (v > 0 || Number.isNaN(v) ? 1 : 0),
+  },
   // d tanh v = (1 - tanh^2 v) dv
   tanh: {
     forward: 'tanh_safe(v)',
@@ -87,11 +103,19 @@ export const UNARY_OPS = {
       return s * (1 - s);
     },
   },
-  abs: { forward: 'abs(v)', backward: 'dy * sign(v)', cpu: Math.abs, cpuGrad: (v) => Math.sign(v) },
-  // clamp to [a, b]; the gradient passes where a <= v <= b, as in PyTorch.
+  // d|v| = sgn(v) dv, with sgn(NaN) = 0 as in PyTorch.
+  abs: {
+    forward: 'abs(v)',
+    backward: 'select(dy * sign(v), 0.0, isNan(v))',
+    helpers: IS_NAN,
+    cpu: Math.abs,
+    cpuGrad: (v) => (Number.isNaN(v) ? 0 : Math.sign(v)),
+  },
+  // clamp to [a, b]; the gradient passes where a <= v <= b, as in PyTorch, so not at NaN.
   clamp: {
-    forward: 'min(max(v, a), b)',
-    backward: 'select(0.0, dy, v >= a && v <= b)',
+    forward: 'select(min(max(v, a), b), v, isNan(v))',
+    backward: 'select(0.0, dy, v >= a && v <= b && !isNan(v))',
+    helpers: IS_NAN,
     cpu: (v, a, b) => Math.min(Math.max(v, a), b),
     cpuGrad: (v, a, b) => (v >= a && v <= b ? 1 : 0),
   },

@@ -2,17 +2,19 @@
 // `embeddingBag` sums or averages the rows of each bag of a CSR list of ids.
 //
 // The backward pass to the weight must add up the gradients of repeated ids. It does
-// so deterministically and without float atomics: the (id, position) pairs are sorted
-// on the GPU (shaders/embedding-sort.wgsl), then one thread per weight element sums
-// its id's segment in position order (shaders/embedding-backward.wgsl). The backward
-// pass saves the ids (and offsets); the sort runs only when a gradient is needed.
+// so deterministically and without float atomics: the (id, position) pairs are sorted,
+// then one thread per weight element sums its id's segment in position order
+// (shaders/embedding-backward.wgsl). Ids made by `tensor()` are sorted on the CPU and
+// uploaded. Others are sorted on the GPU by a bitonic network (shaders/embedding-sort.wgsl),
+// which costs about log2(n)^2 / 2 dispatches. The backward pass saves the ids (and
+// offsets), and the sort runs only when a gradient is needed.
 
 import { record } from '../autograd/engine.js';
 import { dispatch, grid, packParams, placeholderBuffer } from '../gpu/runtime.js';
-import { knownRange } from '../tensor/known-range.js';
+import { knownRange, knownValues } from '../tensor/known-range.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { assertFloat } from './kernels.js';
+import { assertFloat, upload } from './kernels.js';
 
 const NAN_BITS = 0x7fc00000;
 
@@ -28,8 +30,10 @@ function checkIds(op: string, weight: Tensor, ids: Tensor): void {
   }
 }
 
-/** Pairs (id, position) of `ids` sorted by id then position, padded to a power of two. */
+/** Returns the pairs (id, position) of `ids` sorted by id then position (on the GPU padded to a power of two). */
 function sortedPairs(ids: Tensor): Tensor {
+  const values = knownValues(ids);
+  if (values !== null) return sortedPairsOnCpu(values);
   const count = ids.size;
   const n = 2 ** Math.ceil(Math.log2(Math.max(count, 2)));
   const pairs = Tensor.empty([n, 2], 'int32', 'embedding backward (sort)');
@@ -46,6 +50,23 @@ function sortedPairs(ids: Tensor): Tensor {
     for (let j = k / 2; j >= 1; j /= 2) run(0, k, j);
   }
   return pairs;
+}
+
+/** Sorts on the CPU, which costs one upload instead of the bitonic network's dispatches. */
+function sortedPairsOnCpu(values: Int32Array): Tensor {
+  const count = values.length;
+  // Ids were range-checked in the forward pass, so id * count + position is an exact
+  // float64 key below 2^53 that orders by id, then position.
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = values[i] * count + i;
+  keys.sort();
+  const pairs = new Int32Array(2 * count);
+  for (let i = 0; i < count; i++) {
+    const id = Math.floor(keys[i] / count);
+    pairs[2 * i] = id;
+    pairs[2 * i + 1] = keys[i] - id * count;
+  }
+  return upload(pairs, [count, 2], 'int32', 'embedding backward (sort)');
 }
 
 interface BagInfo {

@@ -13,3 +13,13 @@ export * from './layernorm.js';
 export * from './losses.js';
 export * from './optimizer-update.js';
 export * from './attention.js';
+export {
+  clearMatmulTuning,
+  matmulTuningMode,
+  setMatmulTuning,
+  setMatmulTuningStore,
+  type MatmulTuningMode,
+  type MatmulTuningStore,
+  type TunedTiling,
+} from './matmul-tuning.js';
+export { matmulTuningError, tuneMatmul, type TuneOptions } from './matmul-autotune.js';

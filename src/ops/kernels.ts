@@ -2,7 +2,8 @@
 // the uniform block and record one dispatch. No autograd here.
 
 import { ignoreOutput } from '../autograd/anomaly.js';
-import { dispatch, grid, packParams, writeBuffer } from '../gpu/runtime.js';
+import { gpu } from '../gpu/device.js';
+import { clearBuffer, dispatch, grid, packParams, writeBuffer } from '../gpu/runtime.js';
 import { checkRank, formatShape, MAX_RANK, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { Tensor, type DType } from '../tensor/tensor.js';
 
@@ -30,7 +31,12 @@ function u32s(values: number[]): ['u32', number][] {
   return values.map((v) => ['u32', v]);
 }
 
-/** Records the strided copy kernel (see shaders/copy.wgsl). */
+/** Last-dim length from which a copy runs on the 2D grid of shaders/copy-grid.wgsl. */
+const MIN_GRID_INNER = 64;
+/** Rows from which a copy with a shorter last dim runs one thread per row (shaders/copy-rows.wgsl). */
+const MIN_ROW_THREADS = 128;
+
+/** Records a strided copy with the cheapest of the three copy kernels for its shape. */
 export function stridedCopy(
   src: Tensor,
   dst: Tensor,
@@ -39,23 +45,39 @@ export function stridedCopy(
   dstStrides: number[],
   srcBase = 0,
   dstBase = 0,
+  label = 'copy',
 ): void {
   const n = sizeOf(shape);
   if (n === 0) return;
   checkRank('copy', shape);
-  const params = packParams([
-    ...u32s([n, shape.length, srcBase, dstBase]),
-    ...u32s(packDims(shape, 1)),
-    ...u32s(packDims(srcStrides, 0)),
-    ...u32s(packDims(dstStrides, 0)),
-  ]);
-  dispatch({ shader: 'copy', buffers: [src.buffer, dst.buffer], params, workgroups: grid(n, 256) });
+  const dims = u32s([...packDims(shape, 1), ...packDims(srcStrides, 0), ...packDims(dstStrides, 0)]);
+  const rank = shape.length;
+  const inner = shape[rank - 1];
+  const rows = n / Math.max(inner, 1);
+  // On llvmpipe a copy's cost is its integer divisions and its workgroup count. Long
+  // rows get a 2D grid without division and short rows one thread per row. The rest
+  // (rank 1, few rows, grids past the limits) gets the per-element kernel.
+  if (rank >= 2 && inner >= MIN_GRID_INNER) {
+    const groups: [number, number, number] = [Math.ceil(inner / 64), shape[rank - 2], sizeOf(shape.slice(0, -2))];
+    if (groups.every((g) => g <= gpu().limits.maxComputeWorkgroupsPerDimension)) {
+      const params = packParams([...u32s([rank, srcBase, dstBase, 0]), ...dims]);
+      dispatch({ shader: 'copy-grid', buffers: [src.buffer, dst.buffer], params, workgroups: groups, label });
+      return;
+    }
+  }
+  if (rank >= 2 && rows >= MIN_ROW_THREADS) {
+    const params = packParams([...u32s([rows, rank, srcBase, dstBase]), ...dims]);
+    dispatch({ shader: 'copy-rows', buffers: [src.buffer, dst.buffer], params, workgroups: grid(rows, 64), label });
+    return;
+  }
+  const params = packParams([...u32s([n, rank, srcBase, dstBase]), ...dims]);
+  dispatch({ shader: 'copy', buffers: [src.buffer, dst.buffer], params, workgroups: grid(n, 256), label });
 }
 
 /** Returns a new contiguous tensor with `src` read through `srcStrides` (e.g. a permutation). */
 export function gather(src: Tensor, shape: Shape, srcStrides: number[], op: string, srcBase = 0): Tensor {
   const out = Tensor.empty(shape, src.dtype, op);
-  stridedCopy(src, out, shape, srcStrides, stridesOf(shape), srcBase, 0);
+  stridedCopy(src, out, shape, srcStrides, stridesOf(shape), srcBase, 0, op);
   return out;
 }
 
@@ -71,7 +93,9 @@ export function filled(shape: Shape, value: number, dtype: DType, op: string): T
     ['u32', n],
     ['u32', bits.getUint32(0, true)],
   ]);
-  dispatch({ shader: 'fill', buffers: [out.buffer], params, workgroups: grid(n, 256) });
+  // Zero, the common case, is a buffer clear, which the adapter does as a memset.
+  if (bits.getUint32(0, true) === 0) clearBuffer(out.buffer, 4 * n);
+  else dispatch({ shader: 'fill', buffers: [out.buffer], params, workgroups: grid(Math.ceil(n / 4), 256) });
   ignoreOutput(out);
   return out;
 }
@@ -101,7 +125,8 @@ export function runUnary(x: Tensor, kernel: UnaryKernel, a: number, b: number, o
     defines: { EXPR: kernel.forward, HELPERS: kernel.helpers ?? '' },
     buffers: [x.buffer, out.buffer],
     params: packParams([['u32', x.size], ['f32', a], ['f32', b]]),
-    workgroups: grid(x.size, 256),
+    workgroups: grid(Math.ceil(x.size / 4), 256),
+    label: op,
   });
   return out;
 }
@@ -114,7 +139,8 @@ export function runUnaryBackward(x: Tensor, y: Tensor, dy: Tensor, kernel: Unary
     defines: { EXPR: kernel.backward, HELPERS: kernel.helpers ?? '' },
     buffers: [x.buffer, y.buffer, dy.buffer, out.buffer],
     params: packParams([['u32', x.size], ['f32', a], ['f32', b]]),
-    workgroups: grid(x.size, 256),
+    workgroups: grid(Math.ceil(x.size / 4), 256),
+    label: `${op} backward`,
   });
   return out;
 }

@@ -3,21 +3,27 @@
 //
 // Two kernels: shaders/matmul.wgsl (row-broadcast, register-blocked) for N > 4
 // and shaders/matmul-vector.wgsl (one thread per output row) for N <= 4. The tile
-// configuration comes from the adapter (see matmulTiling).
+// configuration comes from the adapter, tuned at first use (see matmul-tuning.ts).
+// Products are f32 by default, or f16 with f32 sums on request (MatmulOptions.precision).
 
 import { record } from '../autograd/engine.js';
 import { isGradEnabled } from '../autograd/grad-mode.js';
 import { gpu } from '../gpu/device.js';
-import { dispatch, packParams, placeholderBuffer } from '../gpu/runtime.js';
+import { dispatch, packParams, placeholderBuffer, type DispatchSpec } from '../gpu/runtime.js';
 import { broadcastShapes, formatShape, sameShape, sizeOf, stridesOf } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { compare } from './binary.js';
 import { gelu, UNARY_OPS } from './elementwise.js';
-import { assertFloat, filled, gather } from './kernels.js';
+import { assertFloat, filled, gather, runUnaryBackward } from './kernels.js';
 import { sumToShape } from './reduce.js';
+import { startMatmulTuning } from './matmul-autotune.js';
+import { matmulTiling, type MatmulTiling } from './matmul-tuning.js';
 import { expand, reshape } from './shape-ops.js';
 
+export { matmulTiling, type MatmulTiling } from './matmul-tuning.js';
+
 export type Epilogue = 'none' | 'relu' | 'gelu' | 'geluTanh';
+
+export type MatmulPrecision = 'f32' | 'f16';
 
 export interface MatmulOptions {
   /** Read `a` as its last two dims swapped. */
@@ -31,20 +37,33 @@ export interface MatmulOptions {
    * its tanh approximation; both are fused only when no gradient is recorded.
    */
   activation?: Epilogue;
+  /**
+   * 'f16' rounds A and B to f16 and each product to f16, and sums in f32; it needs the
+   * adapter feature 'shader-f16' (gpu().hasF16). Inputs and output stay f32, and
+   * values or products beyond the f16 range (65504) become infinite. The gradient
+   * matmuls use the same precision. Default 'f32'.
+   */
+  precision?: MatmulPrecision;
 }
 
 const ACTIVATIONS: readonly Epilogue[] = ['none', 'relu', 'gelu', 'geluTanh'];
 
+/** Defines of both matmul shaders that select f32 or f16 products. */
+export const MATMUL_MATH: Record<MatmulPrecision, { ENABLE: string; MATH_SCALAR: string; MATH_VEC: string; DOT: string }> = {
+  f32: { ENABLE: '', MATH_SCALAR: 'f32', MATH_VEC: 'vec4f', DOT: 'dot(av, bv)' },
+  f16: { ENABLE: 'enable f16;', MATH_SCALAR: 'f16', MATH_VEC: 'vec4h', DOT: 'dot(vec4f(vec4h(av) * vec4h(bv)), vec4f(1.0))' },
+};
+
 /** WGSL expression of v for an activation; the GELU ones come from the elementwise table so they match gelu(). */
 function epilogueFor(activation: Epilogue): { expression: string; helpers: string } {
   // Looked up at call time: elementwise.ts may not be initialized yet when this module loads.
-  if (activation === 'relu') return { expression: 'max(v, 0.0)', helpers: '' };
+  if (activation === 'relu') return { expression: UNARY_OPS.relu.forward, helpers: UNARY_OPS.relu.helpers };
   if (activation === 'gelu') return { expression: UNARY_OPS.geluErf.forward, helpers: UNARY_OPS.geluErf.helpers };
   if (activation === 'geluTanh') return { expression: UNARY_OPS.geluTanh.forward, helpers: UNARY_OPS.geluTanh.helpers };
   return { expression: 'v', helpers: '' };
 }
 
-/** Bodies of loadB in matmul.wgsl and loadA in matmul-vector.wgsl: vec4 loads where aligned, strided otherwise. */
+/** Bodies of loadB in matmul.wgsl and of loadA and loadB in matmul-vector.wgsl: vec4 loads where aligned, strided otherwise. */
 export const MATMUL_LOADS = {
   vec4B: 'return b[(base + k * p.bRow) / 4u + col4];',
   stridedB: `let row = base + k * p.bRow;
@@ -56,41 +75,35 @@ export const MATMUL_LOADS = {
   stridedA: `var r = vec4f(0.0);
   for (var e = 0u; e < 4u; e++) { if (k0 + e < p.K) { r[e] = a[base + (k0 + e) * p.aCol]; } }
   return r;`,
+  vec4BColumn: 'return b[(base + col * p.bCol + k0) / 4u];',
+  stridedBColumn: `var r = vec4f(0.0);
+  for (var e = 0u; e < 4u; e++) { if (k0 + e < p.K) { r[e] = b[base + (k0 + e) * p.bRow + col * p.bCol]; } }
+  return r;`,
 };
-
-export interface MatmulTiling {
-  /** Threads per workgroup: one subgroup where the adapter reports its size. */
-  lanes: number;
-  /** Rows of C per workgroup (and per thread) in matmul.wgsl. */
-  rows: number;
-  /** vec4 column groups per thread in matmul.wgsl. */
-  cols: number;
-}
-
-/**
- * Tiling for an M x N output on the current adapter. A workgroup is one subgroup
- * (subgroupMaxSize, 8 on llvmpipe's 256-bit SIMD, 32 or 64 on most GPUs, and 32 when
- * the adapter does not report it), so the rows of A are broadcast within a subgroup.
- * 8 rows x 2 vec4 columns keep 64 accumulators per thread; small M or N shrink
- * the block so fewer threads compute clamped duplicates.
- */
-export function matmulTiling(M: number, N: number): MatmulTiling {
-  const { adapter, limits } = gpu();
-  const subgroup = (adapter.info as { subgroupMaxSize?: number }).subgroupMaxSize ?? 32;
-  const lanes = Math.min(64, Math.max(4, subgroup), limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
-  const rows = Math.min(8, 2 ** Math.ceil(Math.log2(Math.max(M, 1))));
-  const cols = N > 4 * lanes ? 2 : 1;
-  return { lanes, rows, cols };
-}
 
 /** Below this many rows of C, a transposed B is read through strides instead of copied first. */
 const MIN_ROWS_TO_COPY_B = 16;
 
-interface Operand {
-  t: Tensor;
+/** One operand in a kernel's view: its buffer and strides in floats (batch 0 when shared by all batches). */
+export interface Operand {
+  buffer: GPUBuffer;
   row: number;
   col: number;
   batch: number;
+}
+
+/** Everything one matmul kernel launch needs besides the tiling. */
+export interface MatmulLaunch {
+  A: Operand;
+  B: Operand;
+  out: GPUBuffer;
+  M: number;
+  N: number;
+  K: number;
+  batch: number;
+  bias: GPUBuffer | undefined;
+  activation: Epilogue;
+  precision: MatmulPrecision;
 }
 
 /** Runs a kernel on operands whose batch dims are already equal or 1. No autograd. */
@@ -114,20 +127,23 @@ function runMatmul(a: Tensor, b: Tensor, batchShape: number[], options: MatmulOp
     transB = false;
   }
 
-  const A: Operand = { t: a, row: transA ? 1 : K, col: transA ? M : 1, batch: a.rank > 2 && sizeOf(a.shape.slice(0, -2)) > 1 ? M * K : 0 };
-  const B: Operand = { t: bIn, row: transB ? 1 : N, col: transB ? K : 1, batch: bIn.rank > 2 && sizeOf(bIn.shape.slice(0, -2)) > 1 ? K * N : 0 };
+  const A: Operand = { buffer: a.buffer, row: transA ? 1 : K, col: transA ? M : 1, batch: a.rank > 2 && sizeOf(a.shape.slice(0, -2)) > 1 ? M * K : 0 };
+  const B: Operand = { buffer: bIn.buffer, row: transB ? 1 : N, col: transB ? K : 1, batch: bIn.rank > 2 && sizeOf(bIn.shape.slice(0, -2)) > 1 ? K * N : 0 };
   const out = Tensor.empty([...batchShape, M, N], 'float32', 'matmul');
-  const epilogue = epilogueFor(activation);
-  if (N <= 4) launchVector(A, B, out, M, N, K, batch, options.bias, epilogue);
-  else launchRows(A, B, out, M, N, K, batch, options.bias, epilogue);
+  const launch: MatmulLaunch = {
+    A, B, out: out.buffer, M, N, K, batch, bias: options.bias?.buffer, activation, precision: options.precision ?? 'f32',
+  };
+  startMatmulTuning();
+  dispatch(N <= 4 ? vectorKernelDispatch(launch) : rowKernelDispatch(launch, matmulTiling(M, N)));
   if (bIn !== b) bIn.dispose();
   return out;
 }
 
-function params(A: Operand, B: Operand, M: number, N: number, K: number, batch: number, hasBias: boolean, rowBlocks: number): ArrayBuffer {
+function params(launch: MatmulLaunch, rowBlocks: number): ArrayBuffer {
+  const { A, B } = launch;
   return packParams([
-    ['u32', M], ['u32', N], ['u32', K], ['u32', batch],
-    ['u32', A.row], ['u32', A.col], ['u32', A.batch], ['u32', hasBias ? 1 : 0],
+    ['u32', launch.M], ['u32', launch.N], ['u32', launch.K], ['u32', launch.batch],
+    ['u32', A.row], ['u32', A.col], ['u32', A.batch], ['u32', launch.bias !== undefined ? 1 : 0],
     ['u32', B.row], ['u32', B.col], ['u32', B.batch], ['u32', rowBlocks],
   ]);
 }
@@ -139,37 +155,46 @@ function blockGrid(x: number, blocks: number): [number, number, number] {
   return [x, y, Math.ceil(blocks / y)];
 }
 
-function launchRows(A: Operand, B: Operand, out: Tensor, M: number, N: number, K: number, batch: number, bias: Tensor | undefined, epilogue: { expression: string; helpers: string }): void {
-  const { lanes, rows, cols } = matmulTiling(M, N);
+/** Dispatch of shaders/matmul.wgsl for N > 4 with the given tiling; also used by the autotuner. */
+export function rowKernelDispatch(launch: MatmulLaunch, tiling: MatmulTiling): DispatchSpec {
+  const { A, B, M, N } = launch;
+  const { lanes, rows, cols } = tiling;
+  const epilogue = epilogueFor(launch.activation);
   // vec4 loads need every row of B (and every batch) to start at a multiple of 4 floats.
   const vec4 = B.col === 1 && B.row % 4 === 0 && B.batch % 4 === 0 && N % 4 === 0;
   const rowBlocks = Math.ceil(M / rows);
-  dispatch({
+  return {
     shader: 'matmul',
     defines: {
       LANES: lanes, ROWS: rows, COLS: cols, B_ELEMENT: vec4 ? 'vec4f' : 'f32', LOAD_B: vec4 ? MATMUL_LOADS.vec4B : MATMUL_LOADS.stridedB,
-      EPILOGUE: epilogue.expression, HELPERS: epilogue.helpers,
+      EPILOGUE: epilogue.expression, HELPERS: epilogue.helpers, ...MATMUL_MATH[launch.precision],
     },
-    buffers: [A.t.buffer, B.t.buffer, bias?.buffer ?? placeholderBuffer(), out.buffer],
-    params: params(A, B, M, N, K, batch, bias !== undefined, rowBlocks),
-    workgroups: blockGrid(Math.ceil(N / (4 * cols * lanes)), rowBlocks * batch),
-  });
+    buffers: [A.buffer, B.buffer, launch.bias ?? placeholderBuffer(), launch.out],
+    params: params(launch, rowBlocks),
+    workgroups: blockGrid(Math.ceil(N / (4 * cols * lanes)), rowBlocks * launch.batch),
+  };
 }
 
-function launchVector(A: Operand, B: Operand, out: Tensor, M: number, N: number, K: number, batch: number, bias: Tensor | undefined, epilogue: { expression: string; helpers: string }): void {
+/** Dispatch of shaders/matmul-vector.wgsl for N <= 4. */
+export function vectorKernelDispatch(launch: MatmulLaunch): DispatchSpec {
+  const { A, B, M, N, K } = launch;
   const { lanes } = matmulTiling(M, N);
+  const epilogue = epilogueFor(launch.activation);
   const vec4 = A.col === 1 && A.row % 4 === 0 && A.batch % 4 === 0 && K % 4 === 0;
+  // Each B column as vec4: contiguous along k, and every column and batch starts 4-aligned.
+  const vec4B = B.row === 1 && (N === 1 || B.col % 4 === 0) && B.batch % 4 === 0 && K % 4 === 0;
   const rowBlocks = Math.ceil(M / lanes);
-  dispatch({
+  return {
     shader: 'matmul-vector',
     defines: {
       LANES: lanes, N_COLS: N, A_ELEMENT: vec4 ? 'vec4f' : 'f32', LOAD_A: vec4 ? MATMUL_LOADS.vec4A : MATMUL_LOADS.stridedA,
-      EPILOGUE: epilogue.expression, HELPERS: epilogue.helpers,
+      B_ELEMENT: vec4B ? 'vec4f' : 'f32', LOAD_B: vec4B ? MATMUL_LOADS.vec4BColumn : MATMUL_LOADS.stridedBColumn,
+      EPILOGUE: epilogue.expression, HELPERS: epilogue.helpers, ...MATMUL_MATH[launch.precision],
     },
-    buffers: [A.t.buffer, B.t.buffer, bias?.buffer ?? placeholderBuffer(), out.buffer],
-    params: params(A, B, M, N, K, batch, bias !== undefined, rowBlocks),
-    workgroups: blockGrid(1, rowBlocks * batch),
-  });
+    buffers: [A.buffer, B.buffer, launch.bias ?? placeholderBuffer(), launch.out],
+    params: params(launch, rowBlocks),
+    workgroups: blockGrid(1, rowBlocks * launch.batch),
+  };
 }
 
 /**
@@ -204,6 +229,13 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (!ACTIVATIONS.includes(activation)) {
     throw new Error(`matmul: activation must be one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(activation)}`);
   }
+  const precision = options.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'f16') {
+    throw new Error(`matmul: precision must be 'f32' or 'f16', got ${JSON.stringify(precision)}`);
+  }
+  if (precision === 'f16' && !gpu().hasF16) {
+    throw new Error("matmul: precision 'f16' needs the adapter feature 'shader-f16', which this device lacks; use precision 'f32'");
+  }
 
   // [..., M, K] @ [K, N]: fold the batch dims of `a` into M (storage is contiguous).
   if (a.rank > 2 && b.rank === 2 && !transA) {
@@ -228,28 +260,32 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   if (bIn !== b) bIn.dispose();
 
   return record(out, 'matmul', inputs, (dy) => {
-    const dz = activation === 'relu' ? dy.mul(compareGreaterZero(out)) : dy;
+    const dz = activation === 'relu' ? reluBackward(out, dy) : dy;
     return [
-      a.requiresGrad ? sumToShape(gradA(dz, b, transA, transB), a.shape) : null,
-      b.requiresGrad ? sumToShape(gradB(dz, a, transA, transB), b.shape) : null,
+      a.requiresGrad ? sumToShape(gradA(dz, b, transA, transB, precision), a.shape) : null,
+      b.requiresGrad ? sumToShape(gradB(dz, a, transA, transB, precision), b.shape) : null,
       options.bias?.requiresGrad ? sumToShape(dz, [N]) : null,
     ];
   });
 }
 
-/** 1 where the fused ReLU passed its input, 0 where it clipped (out = relu(z) > 0 exactly when z > 0). */
-function compareGreaterZero(out: Tensor): Tensor {
-  return compare('>', out, filled([], 0, 'float32', 'matmul backward'));
+/**
+ * Returns dy where the fused ReLU passed its input and 0 where it clipped. ReLU's own
+ * gradient kernel reads the output in place of the input, which is right because
+ * out = relu(z) is > 0 exactly when z > 0, and NaN exactly when z is NaN.
+ */
+function reluBackward(out: Tensor, dy: Tensor): Tensor {
+  return runUnaryBackward(out, out, dy, UNARY_OPS.relu, 0, 0, 'relu');
 }
 
 // For C = op(A) op(B): dA = dC op(B)^T, or its transpose when A is stored transposed.
-function gradA(dC: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
-  return transA ? matmul(b, dC, { transA: transB, transB: true }) : matmul(dC, b, { transB: !transB });
+function gradA(dC: Tensor, b: Tensor, transA: boolean, transB: boolean, precision: MatmulPrecision): Tensor {
+  return transA ? matmul(b, dC, { transA: transB, transB: true, precision }) : matmul(dC, b, { transB: !transB, precision });
 }
 
 // dB = op(A)^T dC, or its transpose when B is stored transposed.
-function gradB(dC: Tensor, a: Tensor, transA: boolean, transB: boolean): Tensor {
-  return transB ? matmul(dC, a, { transA: true, transB: transA }) : matmul(a, dC, { transA: !transA });
+function gradB(dC: Tensor, a: Tensor, transA: boolean, transB: boolean, precision: MatmulPrecision): Tensor {
+  return transB ? matmul(dC, a, { transA: true, transB: transA, precision }) : matmul(a, dC, { transA: !transA, precision });
 }
 
 /** Materializes partial batch broadcasts (e.g. [2,1] against [1,3]) that strides alone cannot express. */

@@ -65,7 +65,8 @@ export function adamUpdate(param: Tensor, grad: Tensor, m: Tensor, v: Tensor, op
       ['f32', beta2], ['f32', 1 - beta1], ['f32', 1 - beta2], ['f32', eps],
       ['f32', lr / (1 - beta1 ** step)], ['f32', Math.sqrt(1 - beta2 ** step)],
     ]),
-    workgroups: grid(param.size, 256),
+    workgroups: grid(Math.ceil(param.size / 4), 256),
+    label: 'adam',
   });
   if (isAnomalyDetectionEnabled()) watchInPlace(param, 'adamUpdate');
 }

@@ -2,10 +2,11 @@
 //
 // The reduced dims are moved last (one strided copy, skipped when they already are
 // last), so the kernel in shaders/reduce.wgsl reduces contiguous rows, each with a
-// team of threads sized by src/ops/row-layout.ts.
+// team of threads sized by src/ops/row-layout.ts. Reduced dims that lead skip the
+// copy: shaders/reduce-columns.wgsl folds each column in place.
 
 import { record } from '../autograd/engine.js';
-import { dispatch, packParams } from '../gpu/runtime.js';
+import { dispatch, grid, packParams } from '../gpu/runtime.js';
 import { formatShape, normalizeDims, sameShape, sizeOf, stridesOf, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { compare } from './binary.js';
@@ -42,6 +43,10 @@ function plan(op: string, x: Tensor, dims: number | number[] | undefined): Plan 
 /** Reduces contiguous rows of the (permuted) input with sum or max. */
 function reduceRows(x: Tensor, p: Plan, kind: 'sum' | 'max', op: string): Tensor {
   const kept = x.shape.map((_, d) => d).filter((d) => !p.dims.includes(d));
+  // Reduced dims that lead, with enough kept columns to fill the SIMD lanes, are
+  // folded in place by the column kernel instead of being permuted last first.
+  const leading = p.dims.every((d) => d < p.dims.length);
+  if (leading && p.rows >= MIN_COLUMNS && p.len > 0) return reduceColumns(x, p, kind, op);
   const order = [...kept, ...p.dims];
   const trailing = order.every((d, i) => d === i);
   const strides = stridesOf(x.shape);
@@ -62,6 +67,22 @@ function reduceRows(x: Tensor, p: Plan, kind: 'sum' | 'max', op: string): Tensor
   return out;
 }
 
+/** Fewest kept elements for the column kernel; below it the permute and row kernel keep more threads busy. */
+const MIN_COLUMNS = 32;
+
+function reduceColumns(x: Tensor, p: Plan, kind: 'sum' | 'max', op: string): Tensor {
+  const out = Tensor.empty(p.keptShape, 'float32', op);
+  dispatch({
+    shader: 'reduce-columns',
+    defines: { IS_MAX: kind === 'max' ? 'true' : 'false' },
+    buffers: [x.buffer, out.buffer],
+    params: packParams([['u32', p.rows], ['u32', p.len], ['u32', kind === 'max' ? 0xff800000 : 0]]),
+    workgroups: grid(p.rows, 64),
+    label: `${op} (columns)`,
+  });
+  return out;
+}
+
 function finish(out: Tensor, p: Plan, options: ReduceOptions): Tensor {
   if (!options.keepDim || sameShape(p.keepDimShape, out.shape)) return out;
   const shaped = reshape(out, p.keepDimShape);
@@ -76,9 +97,9 @@ export function sum(x: Tensor, dims?: number | number[], options: ReduceOptions 
   return finish(out, p, options);
 }
 
+/** Averages over dims. Over zero elements the result is NaN, as in PyTorch, because the sum 0 times the scale 1 / 0 = inf is NaN. */
 export function mean(x: Tensor, dims?: number | number[], options: ReduceOptions = {}): Tensor {
   const p = plan('mean', x, dims);
-  if (p.len === 0) throw new Error(`mean: reducing ${formatShape(x.shape)} over dims ${JSON.stringify(p.dims)} averages zero elements`);
   return sum(x, dims, options).mul(1 / p.len);
 }
 
@@ -96,15 +117,16 @@ export function max(x: Tensor, dims?: number | number[], options: ReduceOptions 
   return finish(out, p, options);
 }
 
-/** Variance over dims with Bessel's correction by default. */
+/**
+ * Computes the variance over dims, with Bessel's correction by default. As in
+ * PyTorch, the divisor is max(0, count - correction), so with no degrees of freedom
+ * the result is inf, or NaN where every deviation is 0 (always so for one element or none).
+ */
 export function variance(x: Tensor, dims?: number | number[], options: VarOptions = {}): Tensor {
   const p = plan('var', x, dims);
   const correction = options.correction ?? 1;
-  if (p.len - correction <= 0) {
-    throw new Error(`var: ${p.len} elements with correction ${correction} leave no degrees of freedom`);
-  }
   const centered = x.sub(mean(x, p.dims, { keepDim: true }));
-  return sum(centered.mul(centered), p.dims, { keepDim: options.keepDim }).mul(1 / (p.len - correction));
+  return sum(centered.mul(centered), p.dims, { keepDim: options.keepDim }).mul(1 / Math.max(0, p.len - correction));
 }
 
 /** Sums a broadcast gradient back to `shape` (leading dims and dims of size 1). */

@@ -3,6 +3,7 @@
 // weightDecay * param to the gradient, while AdamW multiplies param by 1 - lr * weightDecay.
 
 import { noGrad } from '../autograd/grad-mode.js';
+import { flush } from '../gpu/runtime.js';
 import { adamUpdate } from '../ops/optimizer-update.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkNonNegative, Optimizer, savedOption, type OptimizerOptions } from './optimizer.js';
@@ -60,6 +61,8 @@ export abstract class AdamBase extends Optimizer {
         });
       });
     });
+    // Submitting here lets the GPU run this step while JavaScript records the next one.
+    flush();
   }
 
   protected hyperparameters(): OptimizerOptions {

@@ -46,7 +46,7 @@ export abstract class Optimizer {
     this.slots = this.params.map(() => new Map());
   }
 
-  /** Applies one update to every parameter that has a gradient. */
+  /** Applies one update to every parameter that has a gradient, then submits the recorded work. */
   abstract step(): void;
 
   /** Hyperparameters other than lr, as saved in the state dict. */

@@ -2,6 +2,7 @@
 // following PyTorch's torch.optim.SGD update rule, in one fused kernel per parameter.
 
 import { noGrad } from '../autograd/grad-mode.js';
+import { flush } from '../gpu/runtime.js';
 import { sgdUpdate } from '../ops/optimizer-update.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkNonNegative, Optimizer, savedOption, type OptimizerOptions } from './optimizer.js';
@@ -58,6 +59,8 @@ export class SGD extends Optimizer {
         this.steps[i]++;
       });
     });
+    // Submitting here lets the GPU run this step while JavaScript records the next one.
+    flush();
   }
 
   protected hyperparameters(): OptimizerOptions {

@@ -1,17 +1,20 @@
 // Checkpoints of a distiller: everything trainable (the student, the communication
-// modules, the optimizer state) plus the step counter, the noise generator and the
-// generator of the communication modules' dropout seeds. The frozen teacher is not
-// saved, because it never changes.
+// modules, the optimizer state) plus the step counter and the generators that the
+// run draws from: the noise generator, the generator of the communication modules'
+// dropout seeds, the global generator and those of the student's and the teacher's
+// Dropout layers. The frozen teacher's weights are not saved, because they never change.
 //
-// NOTE: a Dropout layer inside the student draws its seeds from the generator it was
-// given (the global one by default), which is not saved, so a resumed run with such a
-// student draws different masks than an uninterrupted run.
+// NOTE: only Dropout layers registered as submodules are found. A model that keeps its
+// own generator elsewhere and draws dropout seeds from it resumes with different masks.
 
-import type { StateValue } from '../nn/module.js';
+import { Dropout } from '../nn/dropout.js';
+import type { Module, StateValue } from '../nn/module.js';
+import { defaultRng } from '../ops/create.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import type { SafetensorsContents, SafetensorsTensor } from '../io/safetensors.js';
 import { toFloat32 } from '../io/safetensors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Rng } from '../util/rng.js';
 import type { MethodName } from './config.js';
 import type { Distiller } from './distiller.js';
 
@@ -24,6 +27,12 @@ export interface DistillerState {
   noiseRngState: number;
   /** Generator of the communication modules' dropout seeds; absent in older checkpoints. */
   moduleRngState?: number;
+  /**
+   * Generators of the other dropout seeds, by source: 'global' (the generator of manualSeed,
+   * which dropout() without a seed draws from) and 'student.<layer>' or 'teacher.<layer>' for
+   * each Dropout layer. Absent in older checkpoints.
+   */
+  dropoutRngStates?: Record<string, number>;
 }
 
 const METADATA_KEY = 'talkgrad.distiller';
@@ -33,13 +42,40 @@ function trainableModules<Input>(distiller: Distiller<Input>): [string, { stateD
   return [['student', distiller.student], ...distiller.modules.named];
 }
 
+/** Collects the generators of dropout seeds other than the communication modules' one, keyed as in `dropoutRngStates`. */
+function dropoutGenerators<Input>(distiller: Distiller<Input>): Map<string, Rng> {
+  const generators = new Map<string, Rng>([['global', defaultRng()]]);
+  const models: [string, Module][] = [['student', distiller.student], ['teacher', distiller.teacher]];
+  for (const [prefix, model] of models) {
+    for (const [name, module] of model.namedModules()) {
+      if (module instanceof Dropout) generators.set(name === '' ? prefix : `${prefix}.${name}`, module.rng);
+    }
+  }
+  return generators;
+}
+
 /** Returns the distiller's state; its tensors are the live ones, not copies. */
 export function distillerStateDict<Input>(distiller: Distiller<Input>): DistillerState {
   const modules: Record<string, StateValue> = {};
   for (const [prefix, module] of trainableModules(distiller)) {
     for (const [name, t] of Object.entries(module.stateDict())) modules[`${prefix}.${name}`] = t;
   }
-  return { method: distiller.method, modules, optimizer: distiller.optimizer.stateDict(), ...distiller.progress };
+  const dropoutRngStates = Object.fromEntries([...dropoutGenerators(distiller)].map(([key, rng]) => [key, rng.state()]));
+  return { method: distiller.method, modules, optimizer: distiller.optimizer.stateDict(), ...distiller.progress, dropoutRngStates };
+}
+
+/** Pairs each dropout generator of the distiller with its saved state, or throws when the keys differ. */
+function matchDropoutGenerators<Input>(distiller: Distiller<Input>, states: Record<string, number>): [Rng, number][] {
+  const generators = dropoutGenerators(distiller);
+  const missing = [...generators.keys()].filter((key) => !Object.hasOwn(states, key));
+  const unexpected = Object.keys(states).filter((key) => !generators.has(key));
+  if (missing.length > 0 || unexpected.length > 0) {
+    throw new Error(
+      `loadDistillerStateDict: the dropout generators of the state do not match this distiller's Dropout layers ` +
+        `(missing: ${missing.join(', ') || 'none'}; unexpected: ${unexpected.join(', ') || 'none'}); build the student and the teacher as in the saved run`,
+    );
+  }
+  return [...generators].map(([key, rng]) => [rng, states[key]]);
 }
 
 /** Restores a state saved from a distiller of the same method and shapes. */
@@ -47,6 +83,7 @@ export function loadDistillerStateDict<Input>(distiller: Distiller<Input>, state
   if (state.method !== distiller.method) {
     throw new Error(`loadDistillerStateDict: the state was saved by method '${state.method}', this distiller runs '${distiller.method}'`);
   }
+  const dropoutStates = state.dropoutRngStates === undefined ? [] : matchDropoutGenerators(distiller, state.dropoutRngStates);
   const known = new Set<string>();
   for (const [prefix, module] of trainableModules(distiller)) {
     const own = Object.entries(state.modules).filter(([key]) => key.startsWith(`${prefix}.`));
@@ -59,6 +96,8 @@ export function loadDistillerStateDict<Input>(distiller: Distiller<Input>, state
   if (unknown.length > 0) throw new Error(`loadDistillerStateDict: unexpected keys (no module of this distiller has them): ${unknown.join(', ')}`);
   distiller.optimizer.loadStateDict(state.optimizer);
   distiller.restoreProgress({ step: state.step, noiseRngState: state.noiseRngState, moduleRngState: state.moduleRngState });
+  // Layers that share a generator were saved with equal states, so the order of these calls does not matter.
+  for (const [rng, saved] of dropoutStates) rng.setState(saved);
 }
 
 async function toSafetensor(value: StateValue): Promise<SafetensorsTensor> {
@@ -75,7 +114,14 @@ export async function distillerStateToSafetensors<Input>(
   for (const [key, value] of Object.entries(state.modules)) tensors[key] = await toSafetensor(value);
   for (const [key, value] of Object.entries(state.optimizer.tensors)) tensors[OPTIMIZER_PREFIX + key] = await toSafetensor(value);
   const { tensors: _omitted, ...optimizer } = state.optimizer;
-  const info = { method: state.method, step: state.step, noiseRngState: state.noiseRngState, moduleRngState: state.moduleRngState, optimizer };
+  const info = {
+    method: state.method,
+    step: state.step,
+    noiseRngState: state.noiseRngState,
+    moduleRngState: state.moduleRngState,
+    dropoutRngStates: state.dropoutRngStates,
+    optimizer,
+  };
   return { tensors, metadata: { [METADATA_KEY]: JSON.stringify(info) } };
 }
 
@@ -98,5 +144,6 @@ export function distillerStateFromSafetensors(contents: SafetensorsContents): Di
     step: info.step,
     noiseRngState: info.noiseRngState,
     ...(info.moduleRngState === undefined ? {} : { moduleRngState: info.moduleRngState }),
+    ...(info.dropoutRngStates === undefined ? {} : { dropoutRngStates: info.dropoutRngStates }),
   };
 }

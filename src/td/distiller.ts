@@ -11,6 +11,7 @@ import { checkAnomalies } from '../autograd/anomaly.js';
 import { isAnomalyDetectionEnabled, noGrad } from '../autograd/grad-mode.js';
 import { flush } from '../gpu/runtime.js';
 import { randn } from '../ops/create.js';
+import { concat } from '../ops/shape-ops.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { clipGradNorm } from '../optim/clip.js';
 import { keep, tidy } from '../tensor/scope.js';
@@ -305,14 +306,17 @@ export class Distiller<Input> {
   }
 
   /**
-   * Reads back the mean of each loss part since the last call (one GPU read per part)
-   * and starts new sums. Each part is averaged over the steps that computed it.
+   * Reads back the mean of each loss part since the last call (one GPU read for all
+   * parts) and starts new sums. Each part is averaged over the steps that computed it.
    */
   async lossAverages(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
-    for (const name of LOSS_PART_NAMES) {
-      const entry = this.lossSums.get(name);
-      if (entry !== undefined) out[name] = (await entry.sum.item()) / entry.steps;
+    const names = LOSS_PART_NAMES.filter((name) => this.lossSums.has(name));
+    if (names.length > 0) {
+      const joined = tidy(() => noGrad(() => concat(names.map((name) => this.lossSums.get(name)!.sum.reshape([1])))));
+      const sums = await joined.data();
+      joined.dispose();
+      names.forEach((name, i) => (out[name] = sums[i] / this.lossSums.get(name)!.steps));
     }
     const steps = this.lossSums.get('total')?.steps ?? 0;
     this.clearLossSums();

@@ -1,10 +1,10 @@
 // Forward and gradient checks of the broadcasting binary ops, their scalar forms,
-// maximum and where, with broadcasting in each direction.
+// maximum, minimum and where, with broadcasting in each direction.
 
 import { describe, expect, it } from 'vitest';
-import { add, compare, div, maximum, mul, rdiv, sub, tensor, where, type Tensor } from '../../src/index.js';
+import { add, compare, div, maximum, minimum, mul, rdiv, sub, tensor, where, type Tensor } from '../../src/index.js';
 import { Rng } from '../../src/util/rng.js';
-import { expectAllClose, gradCheck, randomValues, type Tolerance } from '../helpers/check.js';
+import { expectAllClose, gradCheck, randomValues, sizeOf, type Tolerance } from '../helpers/check.js';
 import { NdArray } from '../reference/ndarray.js';
 
 // Pairs of shapes that broadcast: equal, rank 0 on either side, size-1 dims on both
@@ -40,6 +40,7 @@ const OPS: [string, (a: Tensor, b: Tensor) => Tensor, (a: NdArray, b: NdArray) =
   ['mul', (a, b) => a.mul(b), (a, b) => a.mul(b), FORWARD],
   ['div', (a, b) => a.div(b), (a, b) => a.div(b), DIVISION],
   ['maximum', (a, b) => maximum(a, b), (a, b) => a.zip(b, Math.max), FORWARD],
+  ['minimum', (a, b) => minimum(a, b), (a, b) => a.zip(b, Math.min), FORWARD],
 ];
 
 describe('binary ops', () => {
@@ -103,13 +104,70 @@ describe('scalar operands', () => {
   });
 });
 
-describe('maximum ties', () => {
-  it('gradient goes to a on ties', async () => {
-    const a = tensor([1, 2, 3], { requiresGrad: true });
-    const b = tensor([1, 5, 0], { requiresGrad: true });
+describe('maximum and minimum ties', () => {
+  it('gradient split on ties', async () => {
+    const a = tensor([1, 2, 3, -0.5], { requiresGrad: true });
+    const b = tensor([1, 5, 0, -0.5], { requiresGrad: true });
     maximum(a, b).sum().backward();
-    expect(Array.from(await a.grad!.data())).toEqual([1, 0, 1]);
-    expect(Array.from(await b.grad!.data())).toEqual([0, 1, 0]);
+    expect(Array.from(await a.grad!.data())).toEqual([0.5, 0, 1, 0.5]);
+    expect(Array.from(await b.grad!.data())).toEqual([0.5, 1, 0, 0.5]);
+  });
+
+  it('minimum gradient split on ties', async () => {
+    const a = tensor([1, 2, 3, -0.5], { requiresGrad: true });
+    const b = tensor([1, 5, 0, -0.5], { requiresGrad: true });
+    minimum(a, b).sum().backward();
+    expect(Array.from(await a.grad!.data())).toEqual([0.5, 1, 0, 0.5]);
+    expect(Array.from(await b.grad!.data())).toEqual([0.5, 0, 1, 0.5]);
+  });
+
+  // Values from four levels, so about a quarter of the broadcast pairs tie exactly.
+  const LEVELS = [-1.25, -0.5, 0.75, 2];
+  const levels = (shape: number[], rng: Rng) => Float64Array.from({ length: sizeOf(shape) }, () => LEVELS[rng.int(LEVELS.length)]);
+  const TIE_PAIRS: [number[], number[]][] = [
+    [[3, 1, 5], [4, 1]],
+    [[2, 3], []],
+    [[1], [257]],
+    [[2, 1, 3, 1, 2], [4, 3, 5, 1]],
+  ];
+
+  /** Sums a gradient of the broadcast shape back to `shape`, as autograd does. */
+  function sumBack(g: NdArray, shape: number[]): Float64Array {
+    const lead = g.rank - shape.length;
+    const dims = g.shape.map((_, d) => d).filter((d) => d < lead || (shape[d - lead] === 1 && g.shape[d] !== 1));
+    return dims.length === 0 ? g.data : g.sum(dims, true).data;
+  }
+
+  const OPS_WITH_TIES: ['maximum' | 'minimum', (a: Tensor, b: Tensor) => Tensor, (x: number, y: number) => boolean][] = [
+    ['maximum', maximum, (x, y) => x > y],
+    ['minimum', minimum, (x, y) => x < y],
+  ];
+  OPS_WITH_TIES.forEach(([name, gpu, beats], seed) => {
+    it(`${name} broadcast ties`, async () => {
+      const rng = new Rng(300 + seed);
+      // Each operand's share of dy: 1 where it alone is the result, 1/2 on a tie.
+      const share = (x: number, y: number) => {
+        if (beats(x, y)) return 1;
+        return x === y ? 0.5 : 0;
+      };
+      for (const [sa, sb] of TIE_PAIRS) {
+        const refA = new NdArray(sa, levels(sa, rng));
+        const refB = new NdArray(sb, levels(sb, rng));
+        const ties = refA.zip(refB, (x, y) => (x === y ? 1 : 0));
+        expect(ties.sum().data[0], `${name} [${sa}] [${sb}] has ties`).toBeGreaterThan(0);
+        const w = new NdArray(ties.shape, randomValues(ties.shape, rng, 0.5, 1.5).map((v) => Math.fround(v)));
+
+        const a = tensor(Float32Array.from(refA.data), { shape: sa, requiresGrad: true });
+        const b = tensor(Float32Array.from(refB.data), { shape: sb, requiresGrad: true });
+        gpu(a, b).mul(tensor(Float32Array.from(w.data), { shape: ties.shape })).sum().backward();
+
+        // The products w * share are exact and positive, so each gradient element, a sum
+        // of n = out.size / input.size of them, is within n - 1 roundings of 6e-8.
+        const tol = (input: NdArray) => ({ rtol: Math.max(ties.size / input.size - 1, 1) * 6e-8, atol: 0 });
+        expectAllClose(await a.grad!.data(), sumBack(refA.zip(refB, share).mul(w), sa), tol(refA), `${name} [${sa}] [${sb}] gradient of a`);
+        expectAllClose(await b.grad!.data(), sumBack(refB.zip(refA, share).mul(w), sb), tol(refB), `${name} [${sa}] [${sb}] gradient of b`);
+      }
+    });
   });
 });
 

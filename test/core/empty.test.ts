@@ -1,5 +1,5 @@
 // Tensors with a zero-size dim: every op returns a tensor of the right (empty) shape
-// without a dispatch out of bounds. A sum over nothing is 0.
+// without a dispatch out of bounds. A sum over nothing is 0, a mean NaN.
 
 import { describe, expect, it } from 'vitest';
 import { concat, matmul, maximum, tensor, where, zeros, type Tensor } from '../../src/index.js';
@@ -32,8 +32,31 @@ describe('empty tensors', () => {
     await expectEmpty(x.var(1), [0]);
   });
 
-  it('mean over nothing is rejected', () => {
-    expect(() => zeros([0]).mean()).toThrow(/mean: reducing \[0\] over dims \[0\] averages zero elements/);
+  // As in PyTorch: the mean and the variance of zero elements are NaN (0 / 0).
+  it('mean over nothing is NaN', async () => {
+    expect(await zeros([0]).mean().item()).toBeNaN();
+    const perColumn = await zeros([2, 0, 3]).mean(1).data();
+    expect(Array.from(perColumn, Number.isNaN)).toEqual([true, true, true, true, true, true]);
+    expect([...zeros([2, 0, 3]).mean(1, { keepDim: true }).shape]).toEqual([2, 1, 3]);
+    expect([...zeros([2, 0, 3]).mean([0, 1]).shape]).toEqual([3]);
+  });
+
+  it('var over nothing is NaN', async () => {
+    expect(await zeros([0]).var().item()).toBeNaN();
+    expect(await zeros([0]).var(0, { correction: 0 }).item()).toBeNaN();
+    const perRow = await zeros([3, 0]).var(1).data();
+    expect(Array.from(perRow, Number.isNaN)).toEqual([true, true, true]);
+  });
+
+  it('mean over nothing gradient', async () => {
+    const x = zeros([2, 0, 3], { requiresGrad: true });
+    x.mean(1).sum().backward();
+    await expectEmpty(x.grad!, [2, 0, 3]);
+  });
+
+  it('max over nothing is rejected', () => {
+    // PyTorch rejects it too: a maximum of nothing has no value.
+    expect(() => zeros([2, 0]).max(1)).toThrow(/max: reducing \[2,0\] over dims \[1\] has no elements/);
   });
 
   it('unary ops', async () => {

@@ -87,8 +87,20 @@ describe('reductions', () => {
     expect(v).toBeCloseTo(5 / 3, 6);
   });
 
-  it('var rejects no degrees of freedom', () => {
-    expect(() => tensor([[1], [2]]).var(1)).toThrow(/var: 1 elements with correction 1 leave no degrees of freedom/);
+  // PyTorch divides by max(0, count - correction): inf, or NaN where the deviations are all 0.
+  it('var one element is NaN', async () => {
+    const v = await tensor([[0.75], [-1.5], [2.25]]).var(1).data();
+    expect(Array.from(v, Number.isNaN)).toEqual([true, true, true]);
+  });
+
+  it('var no degrees of freedom', async () => {
+    // Row 0 varies. Row 1 is constant, so its deviations are exactly 0.
+    const x = tensor([[0.25, -1, 2], [1.5, 1.5, 1.5]]);
+    for (const correction of [3, 4]) {
+      const [varied, constant] = await x.var(1, { correction }).data();
+      expect(varied, `correction ${correction} varied row`).toBe(Infinity);
+      expect(constant, `correction ${correction} constant row`).toBeNaN();
+    }
   });
 
   it('large offset var', async () => {

@@ -23,9 +23,12 @@ interface Case {
   mask: MaskKind;
 }
 
-// Tokens 1, 17 and 197 (197 on one batch and head only), head dims 8, 32, 64 and
+// Tokens 1, 17, 33 and 197 (197 on one batch and head only), head dims 8, 32, 64 and
 // the unaligned 6; queries != keys for cross-attention and top-left causal alignment.
-// Head dim 64 appears once: each of its pipelines takes llvmpipe seconds to compile.
+// On llvmpipe a workgroup covers 32 query rows at head dim <= 16 (8 threads of 4
+// rows) and 16 above, so 17 and 33 tokens end inside a thread's rows. With 33 causal
+// tokens the first of two workgroups stops at key 32.
+// Head dim 64 appears once: its pipelines take llvmpipe tens of seconds to compile.
 const CASES: Case[] = [
   { batch: 2, heads: 3, queries: 1, keys: 1, headDim: 8, mask: 'none' },
   { batch: 1, heads: 2, queries: 1, keys: 1, headDim: 32, mask: 'causal' },
@@ -35,6 +38,7 @@ const CASES: Case[] = [
   { batch: 2, heads: 3, queries: 17, keys: 17, headDim: 6, mask: 'keyPadding' },
   { batch: 1, heads: 2, queries: 17, keys: 5, headDim: 32, mask: 'causal' },
   { batch: 2, heads: 1, queries: 5, keys: 17, headDim: 8, mask: 'causalAndMask' },
+  { batch: 1, heads: 2, queries: 33, keys: 33, headDim: 8, mask: 'causal' },
   { batch: 1, heads: 1, queries: 197, keys: 197, headDim: 64, mask: 'causal' },
   { batch: 1, heads: 1, queries: 197, keys: 197, headDim: 32, mask: 'float' },
 ];
@@ -211,6 +215,6 @@ describe('scaledDotProductAttention edge cases', () => {
   it('attention rejects too large head dim', () => {
     const headDim = 8192;
     const q = gpuTensor(new Float64Array(headDim).fill(0.5), [1, 1, 1, headDim]);
-    expect(() => scaledDotProductAttention(q, q, q)).toThrow(/head dim 8192 needs 65536 bytes of workgroup memory/);
+    expect(() => scaledDotProductAttention(q, q, q)).toThrow(/head dim 8192 is larger than the maximum 256/);
   });
 });

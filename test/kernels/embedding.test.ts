@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { embedding, embeddingBag, full, tensor } from '../../src/index.js';
+import { embedding, embeddingBag, full, tensor, type Tensor } from '../../src/index.js';
 import { Rng } from '../../src/util/rng.js';
 import { expectAllClose, gpuTensor, gradCheck, randomValues, roundF32 } from '../helpers/check.js';
 import { expectAllWritten, LENGTHS, poisonPool } from './kernel-helpers.js';
@@ -26,6 +26,13 @@ function randomIds(n: number, vocab: number, rng: Rng): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(vocab));
 }
 
+// Ids made by tensor() are sorted on the CPU for the backward pass. A clone has no
+// CPU copy of its values, so it takes the GPU's bitonic sort.
+const ID_SOURCES: [string, (ids: Tensor) => Tensor][] = [
+  ['cpu sort', (ids) => ids],
+  ['gpu sort', (ids) => ids.clone()],
+];
+
 // The forward is a copy (exact). The weight gradient sums at most a few dozen dy
 // values per element: rtol 1e-5, atol 1e-6.
 const TOL = { rtol: 1e-5, atol: 1e-6 };
@@ -33,17 +40,19 @@ const TOL = { rtol: 1e-5, atol: 1e-6 };
 describe('embedding', () => {
   it('embedding dims and gradients', async () => {
     const rng = new Rng(61);
-    for (const dim of LENGTHS) {
-      const vocab = 5;
-      // 12 ids over 5 rows: every row repeats, and some rows may be absent.
-      const ids = randomIds(12, vocab, rng);
-      await gradCheck(
-        `embedding [${vocab},${dim}] ids [3,4]`,
-        ([w]) => embedding(w, tensor(ids, { shape: [3, 4] })),
-        ([w]) => ({ shape: [3, 4, dim], data: referenceEmbedding(w, dim, ids) }),
-        [{ shape: [vocab, dim], values: randomValues([vocab, dim], rng) }],
-        TOL,
-      );
+    for (const [source, idsOf] of ID_SOURCES) {
+      for (const dim of LENGTHS) {
+        const vocab = 5;
+        // 12 ids over 5 rows: every row repeats, and some rows may be absent.
+        const ids = randomIds(12, vocab, rng);
+        await gradCheck(
+          `embedding [${vocab},${dim}] ids [3,4], ${source}`,
+          ([w]) => embedding(w, idsOf(tensor(ids, { shape: [3, 4] }))),
+          ([w]) => ({ shape: [3, 4, dim], data: referenceEmbedding(w, dim, ids) }),
+          [{ shape: [vocab, dim], values: randomValues([vocab, dim], rng) }],
+          TOL,
+        );
+      }
     }
   });
 
@@ -69,30 +78,37 @@ describe('embedding', () => {
     const ids = randomIds(n, vocab, rng);
     const dy = roundF32(randomValues([n, dim], rng));
     const runs: Float32Array[] = [];
-    for (let run = 0; run < 2; run++) {
-      const w = gpuTensor(randomValues([vocab, dim], rng), [vocab, dim], true);
-      embedding(w, tensor(ids)).backward(gpuTensor(dy, [n, dim]));
-      runs.push(await w.grad!.data());
+    for (const [, idsOf] of ID_SOURCES) {
+      for (let run = 0; run < 2; run++) {
+        const w = gpuTensor(randomValues([vocab, dim], rng), [vocab, dim], true);
+        embedding(w, idsOf(tensor(ids))).backward(gpuTensor(dy, [n, dim]));
+        runs.push(await w.grad!.data());
+      }
     }
     const expected = new Float64Array(vocab * dim);
     for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) expected[ids[i] * dim + d] += dy[i * dim + d];
     // 1000-term sums of values in [-2, 2]: f32 rounding stays below 1e-3 absolute.
     expectAllClose(runs[0], expected, { rtol: 1e-5, atol: 1e-3 }, 'summed gradient');
     expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer)), 'same bits on both runs').toBe(true);
+    // Both sorts give the same order, so the sums are bit-identical across paths too.
+    expect(Buffer.from(runs[2].buffer).equals(Buffer.from(runs[0].buffer)), 'same bits on both sorts').toBe(true);
+    expect(Buffer.from(runs[3].buffer).equals(Buffer.from(runs[2].buffer)), 'same bits on gpu runs').toBe(true);
   });
 
   it('embedding sort sizes', async () => {
     const rng = new Rng(64);
     // Sizes around powers of two exercise the padding of the bitonic sort.
-    for (const n of [1, 2, 3, 255, 256, 257, 1000]) {
-      const [vocab, dim] = [11, 2];
-      const ids = randomIds(n, vocab, rng);
-      const dy = roundF32(randomValues([n, dim], rng));
-      const w = gpuTensor(randomValues([vocab, dim], rng), [vocab, dim], true);
-      embedding(w, tensor(ids)).backward(gpuTensor(dy, [n, dim]));
-      const expected = new Float64Array(vocab * dim);
-      for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) expected[ids[i] * dim + d] += dy[i * dim + d];
-      expectAllClose(await w.grad!.data(), expected, { rtol: 1e-5, atol: 1e-4 }, `${n} ids`);
+    for (const [source, idsOf] of ID_SOURCES) {
+      for (const n of [1, 2, 3, 255, 256, 257, 1000]) {
+        const [vocab, dim] = [11, 2];
+        const ids = randomIds(n, vocab, rng);
+        const dy = roundF32(randomValues([n, dim], rng));
+        const w = gpuTensor(randomValues([vocab, dim], rng), [vocab, dim], true);
+        embedding(w, idsOf(tensor(ids))).backward(gpuTensor(dy, [n, dim]));
+        const expected = new Float64Array(vocab * dim);
+        for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) expected[ids[i] * dim + d] += dy[i * dim + d];
+        expectAllClose(await w.grad!.data(), expected, { rtol: 1e-5, atol: 1e-4 }, `${n} ids, ${source}`);
+      }
     }
   });
 
@@ -158,10 +174,12 @@ describe('embeddingBag', () => {
     const ids = randomIds(offsets[bags], vocab, rng);
     const dy = roundF32(randomValues([bags, dim], rng));
     const runs: Float32Array[] = [];
-    for (let run = 0; run < 2; run++) {
-      const w = gpuTensor(randomValues([vocab, dim], rng), [vocab, dim], true);
-      embeddingBag(w, tensor(ids), tensor(Int32Array.from(offsets))).backward(gpuTensor(dy, [bags, dim]));
-      runs.push(await w.grad!.data());
+    for (const [, idsOf] of ID_SOURCES) {
+      for (let run = 0; run < 2; run++) {
+        const w = gpuTensor(randomValues([vocab, dim], rng), [vocab, dim], true);
+        embeddingBag(w, idsOf(tensor(ids)), tensor(Int32Array.from(offsets))).backward(gpuTensor(dy, [bags, dim]));
+        runs.push(await w.grad!.data());
+      }
     }
     const expected = new Float64Array(vocab * dim);
     for (let b = 0; b < bags; b++) {
@@ -171,6 +189,9 @@ describe('embeddingBag', () => {
     }
     expectAllClose(runs[0], expected, { rtol: 1e-5, atol: 1e-4 }, 'summed bag gradient');
     expect(Buffer.from(runs[1].buffer).equals(Buffer.from(runs[0].buffer)), 'same bits on both runs').toBe(true);
+    // Both sorts give the same order, so the sums are bit-identical across paths too.
+    expect(Buffer.from(runs[2].buffer).equals(Buffer.from(runs[0].buffer)), 'same bits on both sorts').toBe(true);
+    expect(Buffer.from(runs[3].buffer).equals(Buffer.from(runs[2].buffer)), 'same bits on gpu runs').toBe(true);
   });
 
   it('embeddingBag poisoned output', async () => {

@@ -186,10 +186,7 @@ describe('anomaly distiller', () => {
     return { ...batch, x: tensor(values, { shape: [5, 7], allowNonFinite: true }) };
   }
 
-  /**
-   * Builds a batch with one NaN target. A NaN input would not do here, because ReLU
-   * maps NaN to 0 on this backend and the NaN would not reach the loss.
-   */
+  /** Builds a batch with one NaN target, so the NaN enters through the loss and not through the student. */
   function poisonedTargets() {
     const batch = tinyBatch(5, 32);
     return { ...batch, y: tensor([1.5, 2, NaN, 3, 2.5], { allowNonFinite: true }) };
