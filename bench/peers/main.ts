@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { init } from '../../src/gpu/device.js';
+import { tuneMatmul } from '../../src/ops/matmul-autotune.js';
 import { peerCases, type CaseGroup } from './cases.js';
 import { installNavigatorGpu, waitForBackgroundCompilation } from './node-webgpu.js';
 import { maxAbsDiff, timeWall, type Peer, type PeerCase, type PeerPass } from './peer.js';
@@ -176,6 +177,9 @@ async function main(): Promise<void> {
   const loadAverageStart = loadavg();
   installNavigatorGpu();
   const gpu = await init();
+  // Tune before timing, so a background autotune never runs during a timed run.
+  const tiling = await tuneMatmul();
+  console.log(`talkgrad matmul tiling: ${tiling.lanes} lanes, ${tiling.rows} rows, ${tiling.cols} vec4 columns`);
   const versions: Record<string, string> = {
     talkgrad: packageVersion('talkgrad'),
     '@tensorflow/tfjs-core': packageVersion('@tensorflow/tfjs-core'),

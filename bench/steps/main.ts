@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { init } from '../../src/gpu/device.js';
+import { tuneMatmul } from '../../src/ops/matmul-autotune.js';
 import type { StepProfile } from '../../src/gpu/profiler.js';
 import type { StepCase, StepSummary, TimingPlan } from './protocol.js';
 import { profileTable, ratios, ratioTable, stepTable, writeJson } from './report.js';
@@ -162,6 +163,9 @@ async function main(): Promise<void> {
   const startedAt = new Date();
 
   const gpu = await init();
+  // Tune before timing, so a background autotune never runs during a timed step.
+  const tiling = await tuneMatmul();
+  console.log(`talkgrad matmul tiling: ${tiling.lanes} lanes, ${tiling.rows} rows, ${tiling.cols} vec4 columns`);
   console.log(`adapter: ${gpu.adapterName}; timestamps: ${gpu.hasTimestamps}; ${cpus().length} CPUs; load average at start ${formatLoad(loadAtStart)}`);
   console.log(`plan: ${plan.warmupSteps} warm-up steps, then ${plan.blocks} blocks of ${plan.every} steps, each ending with a loss read\n`);
 

@@ -14,10 +14,16 @@ import argparse
 import json
 import math
 import statistics
+import sys
 import time
 
-import torch
-from torch import nn
+try:
+    import torch
+    from torch import nn
+except ImportError as error:
+    sys.exit(f"torch_steps.py: cannot import torch ({error}); on Debian 12 run "
+             "'apt-get install python3-torch libopenblas0-pthread' and use /usr/bin/python3, "
+             "or pass --no-torch to npm run bench:steps")
 
 BATCHES_IN_CYCLE = 4
 MLP = {"batch": 256, "widths": [300, 512, 256, 1]}

@@ -9,7 +9,7 @@
 // adapter tries fewer tilings, but one pipeline compile can exceed it (up to seconds
 // on llvmpipe). The default tiling is measured first. The fastest tiling and the
 // default are then timed again, alternating, and the default is replaced only by a
-// tiling at least 10% faster, so load from other processes rarely switches it. The
+// tiling at least 25% faster, so load from other processes rarely switches it. The
 // tuner records into its own command encoder and never touches the runtime's
 // pending pass.
 
@@ -37,8 +37,12 @@ export interface TuneOptions {
 
 const SHAPE = { M: 512, K: 256, N: 512 };
 const TIMED_RUNS = 3;
-/** A candidate replaces the default only when its time is below this fraction of the default's. */
-const MIN_GAIN = 0.9;
+/**
+ * A candidate replaces the default only when its time is below this fraction of the
+ * default's. The tuning shape stands for all shapes: on lavapipe a 16-lane tiling won
+ * it by about 15% and then ran 4096 x 256 x 64 and 2176 x 64 x 192 30% slower.
+ */
+const MIN_GAIN = 0.75;
 
 const STORAGE = 0x80;
 const COPY_SRC = 0x04;

@@ -67,7 +67,7 @@ function reduceRows(x: Tensor, p: Plan, kind: 'sum' | 'max', op: string): Tensor
   return out;
 }
 
-/** Fewest kept elements for the column kernel; below it the permute and row kernel keep more threads busy. */
+/** Minimum kept elements for the column kernel. Below it, the permute and row kernel keep more threads busy. */
 const MIN_COLUMNS = 32;
 
 function reduceColumns(x: Tensor, p: Plan, kind: 'sum' | 'max', op: string): Tensor {
