@@ -1,7 +1,7 @@
-// Kernel benchmark: times every registered kernel variant on its family's shapes
-// and prints median, min, max and IQR over repeated runs, then, for families with a
-// composed-* variant, the ratio of its median to the fused kernel's, then writes
-// JSON to bench/results/. Run: npm run bench -- [--quick] [--kernels=matmul,attention] ...
+// Kernel benchmark: times every registered kernel variant on its family's shapes and
+// prints median, min, max and IQR over repeated runs. For families with a composed-*
+// variant it also prints the ratio of that variant's median to the fused kernel's.
+// JSON goes to bench/results/. Run: npm run bench -- [--quick] [--kernels=matmul,attention] ...
 
 import { mkdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,23 +39,26 @@ interface Options {
   out: string | undefined;
 }
 
+function fail(message: string): never {
+  console.error(`bench: ${message}\n${HELP}`);
+  process.exit(2);
+}
+
 function parseArgs(argv: string[]): Options {
   const options: Options = { quick: false, kernels: null, shapes: null, reps: null, wall: false, out: undefined };
   for (const arg of argv) {
     const [flag, value] = arg.split('=', 2);
-    if (flag === '--help') {
+    if (flag === '--help' && value === undefined) {
       console.log(HELP);
       process.exit(0);
-    } else if (flag === '--quick') options.quick = true;
-    else if (flag === '--wall') options.wall = true;
+    } else if (flag === '--quick' && value === undefined) options.quick = true;
+    else if (flag === '--wall' && value === undefined) options.wall = true;
     else if (flag === '--kernels' && value) options.kernels = value.split(',');
     else if (flag === '--shapes' && value) options.shapes = value.split(',');
     else if (flag === '--out' && value) options.out = value;
     else if (flag === '--reps' && Number.isInteger(Number(value)) && Number(value) > 0) options.reps = Number(value);
-    else {
-      console.error(`bench: invalid option '${arg}'\n${HELP}`);
-      process.exit(2);
-    }
+    else if (flag === '--reps') fail(`--reps must be a positive integer, got '${value ?? ''}'`);
+    else fail(`invalid option '${arg}'`);
   }
   return options;
 }
@@ -145,6 +148,12 @@ async function main(): Promise<void> {
   const loadAverageStart = loadavg();
   const gpu = await init();
   const families: Family[] = [matmulFamily, attentionFamily, ...rowFamilies()];
+  const known = new Set([...families.map((f) => f.name as string), ...families.flatMap((f) => variantsOf(f.name).map((v) => v.name))]);
+  const unknown = (options.kernels ?? []).filter((k) => !known.has(k));
+  if (unknown.length > 0) fail(`unknown kernel '${unknown.join("', '")}'; known: ${[...known].join(', ')}`);
+  const labels = families.flatMap((f) => f.cases(options.quick).map((c) => c.label));
+  const unmatched = (options.shapes ?? []).filter((s) => !labels.some((label) => label.includes(s)));
+  if (unmatched.length > 0) fail(`no shape label contains '${unmatched.join("', '")}'; labels: ${[...new Set(labels)].join(', ')}`);
   const timing = gpu.hasTimestamps && !options.wall ? 'GPU timestamp queries (time of the op\'s dispatches)' : 'wall clock, submit to completion';
   console.log(`adapter: ${gpu.adapterName}`);
   console.log(`timing: ${timing}; load average at start ${loadAverageStart.map((l) => l.toFixed(2)).join(' ')}`);

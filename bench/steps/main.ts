@@ -167,7 +167,7 @@ async function main(): Promise<void> {
   const tiling = await tuneMatmul();
   console.log(`talkgrad matmul tiling: ${tiling.lanes} lanes, ${tiling.rows} rows, ${tiling.cols} vec4 columns`);
   console.log(`adapter: ${gpu.adapterName}; timestamps: ${gpu.hasTimestamps}; ${cpus().length} CPUs; load average at start ${formatLoad(loadAtStart)}`);
-  console.log(`plan: ${plan.warmupSteps} warm-up steps, then ${plan.blocks} blocks of ${plan.every} steps, each ending with a loss read\n`);
+  console.log(`plan: ${plan.warmupSteps} warm-up steps, then ${plan.blocks} ${plan.blocks === 1 ? 'block' : 'blocks'} of ${plan.every} steps, each ending with a loss read\n`);
 
   const results: StepSummary[] = [];
   const profiles: Record<string, StepProfile> = {};

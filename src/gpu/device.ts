@@ -26,6 +26,17 @@ export interface Gpu {
   hasF16: boolean;
   hasSubgroups: boolean;
   hasTimestamps: boolean;
+  /**
+   * True for a software adapter (lavapipe, SwiftShader), which runs each workgroup on a
+   * CPU thread. Some ops pick kernels shaped for CPUs there, e.g. one thread per row.
+   */
+  isSoftware: boolean;
+}
+
+/** Returns whether `info` describes a software adapter: a fallback adapter, or llvmpipe or SwiftShader by name. */
+export function isSoftwareAdapter(info: Partial<GPUAdapterInfo> & { isFallbackAdapter?: boolean }): boolean {
+  if (info.isFallbackAdapter === true || info.architecture === 'software') return true;
+  return /llvmpipe|lavapipe|swiftshader/i.test(`${info.vendor ?? ''} ${info.device ?? ''} ${info.description ?? ''}`);
 }
 
 let current: Gpu | null = null;
@@ -187,6 +198,7 @@ function install(adapter: GPUAdapter, device: GPUDevice, featureLevel: FeatureLe
     hasF16: device.features.has('shader-f16'),
     hasSubgroups: device.features.has('subgroups'),
     hasTimestamps: device.features.has('timestamp-query'),
+    isSoftware: isSoftwareAdapter(adapter.info),
   };
   return current;
 }
@@ -208,9 +220,9 @@ async function findGpuApi(options: InitOptions): Promise<GPU> {
     throw new Error(`talkgrad.init: cannot load the 'webgpu' package (${(error as Error).message}); run 'npm install webgpu'.`);
   }
   Object.assign(globalThis, dawn.globals);
-  // Dawn rounds timestamps down to multiples of 65.536 us by default, a guard against
-  // timing attacks in browsers; a Node process gains nothing from it and the profiler
-  // loses the short kernels, so it is off.
+  // Dawn rounds timestamps down to multiples of 65.536 us by default, as a guard against
+  // timing attacks in browsers. A Node process gains nothing from it, and the profiler
+  // would lose the short kernels, so it is off.
   const flags: string[] = ['disable-dawn-features=timestamp_quantization'];
   if (options.backend !== undefined) flags.push(`backend=${options.backend}`);
   nodeInstance = dawn.create(flags);

@@ -32,7 +32,7 @@ export interface StepProfile {
   wallMs: number;
   dispatches: number;
   submits: number;
-  /** Dispatches past the query capacity, recorded without timestamps. */
+  /** Dispatches past `maxDispatches`, recorded in untimed passes and left out of `gpuMs` and `byOp`. */
   untimed: number;
   /** Ops sorted by GPU time, longest first. */
   byOp: OpTime[];
@@ -46,7 +46,7 @@ export interface ProfileOptions {
 /** Dispatches per query set: WebGPU allows at most 4096 queries in one set, two per dispatch. */
 const SET_DISPATCHES = 2048;
 
-class TimestampRecorder implements DispatchObserver {
+export class TimestampRecorder implements DispatchObserver {
   readonly names: string[] = [];
   untimed = 0;
   private sets: GPUQuerySet[] = [];
@@ -57,10 +57,16 @@ class TimestampRecorder implements DispatchObserver {
     private capacity: number,
   ) {}
 
+  /** The last timed pass while it is still open, so that no untimed dispatch lands in it. */
+  private timedPass: GPUComputePassEncoder | null = null;
+
   passFor(encoder: GPUCommandEncoder, current: GPUComputePassEncoder | null, name: string): GPUComputePassEncoder {
     if (this.names.length >= this.capacity) {
       this.untimed++;
-      return current ?? encoder.beginComputePass();
+      if (current !== null && current !== this.timedPass) return current;
+      current?.end();
+      this.timedPass = null;
+      return encoder.beginComputePass();
     }
     current?.end();
     const index = this.names.length;
@@ -71,9 +77,10 @@ class TimestampRecorder implements DispatchObserver {
     }
     this.names.push(name);
     const local = index - set * SET_DISPATCHES;
-    return encoder.beginComputePass({
+    this.timedPass = encoder.beginComputePass({
       timestampWrites: { querySet: this.sets[set], beginningOfPassWriteIndex: 2 * local, endOfPassWriteIndex: 2 * local + 1 },
     });
+    return this.timedPass;
   }
 
   beforeFinish(encoder: GPUCommandEncoder): void {
@@ -120,6 +127,21 @@ export async function profileStep(step: () => unknown, options: ProfileOptions =
   if (!Number.isInteger(capacity) || capacity < 1) {
     throw new Error(`profileStep: maxDispatches must be a positive integer, got ${capacity}`);
   }
+  if (profiling) {
+    throw new Error('profileStep: another profileStep is still running; profile one step at a time (await the first before starting the next)');
+  }
+  profiling = true;
+  try {
+    return await profileOnce(step, capacity);
+  } finally {
+    profiling = false;
+  }
+}
+
+/** True while a profileStep call runs: the runtime has one dispatch observer. */
+let profiling = false;
+
+async function profileOnce(step: () => unknown, capacity: number): Promise<StepProfile> {
   await sync();
   const { device, hasTimestamps } = gpu();
   runtime();
@@ -134,6 +156,15 @@ export async function profileStep(step: () => unknown, options: ProfileOptions =
     await step();
     recordMs = performance.now() - start;
     flush();
+  } catch (error) {
+    // Submit what the step recorded (its passes write the query sets) before they go.
+    try {
+      flush();
+    } finally {
+      setDispatchObserver(null);
+      recorder?.destroy();
+    }
+    throw error;
   } finally {
     setDispatchObserver(null);
   }
@@ -163,7 +194,7 @@ export async function profileStep(step: () => unknown, options: ProfileOptions =
 /** Formats a profile as a text table of the `top` longest ops. */
 export function formatProfile(profile: StepProfile, top = 12): string {
   const lines = [
-    `step: ${profile.dispatches} dispatches, ${profile.submits} submits, record ${profile.recordMs.toFixed(2)} ms, ` +
+    `step: ${count(profile.dispatches, 'dispatch', 'dispatches')}, ${count(profile.submits, 'submit', 'submits')}, record ${profile.recordMs.toFixed(2)} ms, ` +
       `wall ${profile.wallMs.toFixed(2)} ms, GPU ${profile.timing === 'gpu-timestamp' ? profile.gpuMs.toFixed(2) + ' ms' : 'unavailable'}`,
   ];
   for (const op of profile.byOp.slice(0, top)) {
@@ -171,4 +202,8 @@ export function formatProfile(profile: StepProfile, top = 12): string {
     lines.push(`  ${op.name.padEnd(28)} ${String(op.calls).padStart(5)} calls ${op.gpuMs.toFixed(3).padStart(10)} ms ${share.toFixed(1).padStart(5)}%`);
   }
   return lines.join('\n');
+}
+
+function count(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -77,7 +77,12 @@ export function startMatmulTuning(): void {
  * uses the result only while tuning is 'auto'.
  */
 export async function tuneMatmul(options: TuneOptions = {}): Promise<TunedTiling> {
+  const budget = options.budgetMs;
+  if (budget !== undefined && !(typeof budget === 'number' && budget >= 0 && Number.isFinite(budget))) {
+    throw new Error(`tuneMatmul: budgetMs must be a finite number of milliseconds >= 0, got ${String(budget)}`);
+  }
   const key = matmulAdapterKey();
+  // A tuning already running is awaited as it is, even with other options.
   const inFlight = running.get(key);
   if (inFlight !== undefined) return inFlight;
   const task = findOrMeasure(key, options).finally(() => running.delete(key));

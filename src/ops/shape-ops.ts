@@ -134,11 +134,12 @@ export function concat(tensors: Tensor[], dim = 0): Tensor {
   if (first.rank === 0) throw new Error('concat: cannot join rank-0 tensors; reshape them to [1] first');
   const d = normalizeDim('concat', dim, first.rank);
   for (const t of tensors) {
-    const mismatch = t.rank !== first.rank || t.shape.some((s, i) => i !== d && s !== first.shape[i]);
-    if (mismatch || t.dtype !== first.dtype) {
-      throw new Error(
-        `concat: shapes ${tensors.map((x) => `${formatShape(x.shape)} ${x.dtype}`).join(', ')} differ outside dim ${dim}`,
-      );
+    const listed = tensors.map((x) => `${formatShape(x.shape)} ${x.dtype}`).join(', ');
+    if (t.dtype !== first.dtype) {
+      throw new Error(`concat: tensors ${listed} mix dtypes; convert them to one dtype first`);
+    }
+    if (t.rank !== first.rank || t.shape.some((s, i) => i !== d && s !== first.shape[i])) {
+      throw new Error(`concat: shapes ${listed} differ outside dim ${dim}`);
     }
   }
   const shape = first.shape.map((s, i) => (i === d ? tensors.reduce((n, t) => n + t.shape[d], 0) : s));

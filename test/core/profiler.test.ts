@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { gpu } from '../../src/gpu/device.js';
+import { TimestampRecorder } from '../../src/gpu/profiler.js';
 import { dispatchCount, submitCount } from '../../src/gpu/runtime.js';
 import { formatProfile, matmul, profileStep, randn, Rng, tidy, type Tensor } from '../../src/index.js';
 
@@ -79,6 +80,56 @@ describe('profileStep', () => {
     await profileStep(() => run());
     const before = submitCount();
     await run().item();
+    expect(submitCount() - before).toBe(1);
+  });
+});
+
+describe('profileStep misuse', () => {
+  it('untimed work not charged', () => {
+    // A recorder with room for one dispatch, on a mock encoder that logs its passes: the
+    // dispatches past the cap must get a pass of their own, so that the timed pass ends
+    // (and writes its end timestamp) right after the one timed dispatch.
+    const passes: { timed: boolean; ended: boolean }[] = [];
+    const encoder = {
+      beginComputePass(descriptor?: GPUComputePassDescriptor) {
+        const pass = { timed: descriptor?.timestampWrites !== undefined, ended: false, end: () => (pass.ended = true) };
+        passes.push(pass);
+        return pass;
+      },
+    } as unknown as GPUCommandEncoder;
+    const device = { createQuerySet: () => ({}), createBuffer: () => ({}) } as unknown as GPUDevice;
+    const recorder = new TimestampRecorder(device, 1);
+    const first = recorder.passFor(encoder, null, 'add');
+    const second = recorder.passFor(encoder, first, 'matmul');
+    const third = recorder.passFor(encoder, second, 'matmul');
+    expect(passes.map((p) => p.timed)).toEqual([true, false]);
+    expect(passes[0].ended).toBe(true);
+    expect(third).toBe(second);
+    expect(recorder.names).toEqual(['add']);
+    expect(recorder.untimed).toBe(2);
+  });
+
+  it('rejects nested profiles', async () => {
+    const { run } = makeStep();
+    let inner: Promise<unknown> | null = null;
+    await profileStep(async () => {
+      inner = profileStep(() => run());
+      await expect(inner).rejects.toThrow(/profileStep: another profileStep is still running/);
+    });
+    const after = await profileStep(() => run());
+    expect(after.dispatches).toBeGreaterThan(3);
+  });
+
+  it('usable after a throwing step', async () => {
+    const { run } = makeStep();
+    await expect(
+      profileStep(() => {
+        run();
+        throw new Error('step failed');
+      }),
+    ).rejects.toThrow('step failed');
+    const before = submitCount();
+    expect(await run().item()).toBeGreaterThan(0);
     expect(submitCount() - before).toBe(1);
   });
 });

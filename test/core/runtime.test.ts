@@ -54,6 +54,7 @@ const VARIANTS: Partial<Record<ShaderName, Defines[]>> = {
   'matmul-vector': MATMUL_VECTOR,
   'matmul-simple': EPILOGUES,
   softmax: withRowLayouts(LOG),
+  'softmax-rows': LOG,
   'softmax-backward': withRowLayouts(LOG),
   layernorm: ROW_LAYOUTS,
   'layernorm-backward': ROW_LAYOUTS,

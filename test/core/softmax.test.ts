@@ -15,6 +15,10 @@ const CASES: [number[], number][] = [
   [[2, 3, 4], 1],
   [[4, 300], -1],
   [[2, 1, 3, 2, 3], 2],
+  // 130 rows of 20 and (after the permute) 387 rows of 16: on a software adapter these
+  // take the one-thread-per-row vec4 kernel (shaders/softmax-rows.wgsl).
+  [[130, 20], -1],
+  [[3, 16, 129], 1],
 ];
 
 // exp and log lose a few ULP each, and a row sum of n terms adds log2 n roundings.
@@ -43,6 +47,18 @@ describe('softmax', () => {
   it('large logits stay finite', async () => {
     const x = tensor([[1000, 999, -1000], [-500, -501, -502]]);
     const expected = new NdArray([2, 3], [1000, 999, -1000, -500, -501, -502]);
+    expectAllClose(await softmax(x).data(), expected.softmax(-1).data, TOL, 'softmax');
+    expectAllClose(await logSoftmax(x).data(), expected.logSoftmax(-1).data, { rtol: 1e-6, atol: 2e-6 }, 'logSoftmax');
+  });
+
+  it('large logits, row per thread', async () => {
+    // 128 rows of 16 with logits spread over [-1000, 1000]: the thread-per-row kernel
+    // must subtract the row max too.
+    const rng = new Rng(5);
+    // Rounded to f32 first, so the float64 reference gets the same logits as the GPU.
+    const values = Array.from(Float32Array.from({ length: 128 * 16 }, () => 2000 * rng.uniform() - 1000));
+    const expected = new NdArray([128, 16], values);
+    const x = tensor(values, { shape: [128, 16] });
     expectAllClose(await softmax(x).data(), expected.softmax(-1).data, TOL, 'softmax');
     expectAllClose(await logSoftmax(x).data(), expected.logSoftmax(-1).data, { rtol: 1e-6, atol: 2e-6 }, 'logSoftmax');
   });

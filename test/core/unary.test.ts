@@ -141,6 +141,19 @@ describe('unary edge values', () => {
     expectAllClose(await x.gelu({ approximate: 'tanh' }).data(), [0, 0, 30, 100], { rtol: 1e-6, atol: 1e-6 }, 'gelu tanh');
   });
 
+  it('tanh near zero', async () => {
+    // 1 - e^{-2|x|} cancels for small x, so these need the series branch. Each value is
+    // its own f32, and tanh stays within a few ULP of it (relative 5e-7), also at 0.1
+    // and 0.3 on either side of the switch and at the smallest subnormal.
+    const values = [1e-7, -3e-6, 1e-4, 0.0123, -0.0999, 0.1, 0.3, -1.4e-45];
+    const x = tensor(values);
+    const got = await x.tanh().data();
+    values.forEach((v, i) => {
+      const expected = Math.tanh(Math.fround(v));
+      expect(Math.abs(got[i] - expected), `tanh(${v}) = ${got[i]}`).toBeLessThanOrEqual(5e-7 * Math.abs(expected) + 1e-45);
+    });
+  });
+
   it('saturating gradients are finite', async () => {
     const x = tensor([-100, 100], { requiresGrad: true });
     x.tanh().add(x.sigmoid()).add(x.gelu()).add(x.gelu({ approximate: 'tanh' })).sum().backward();

@@ -159,3 +159,11 @@ describe('matmul tuning file', () => {
     }
   });
 });
+
+describe('tuneMatmul options', () => {
+  it('rejects bad budgets', async () => {
+    for (const budgetMs of [-5, Number.NaN, Number.POSITIVE_INFINITY, 'x' as unknown as number]) {
+      await expect(tuneMatmul({ budgetMs }), String(budgetMs)).rejects.toThrow(/tuneMatmul: budgetMs must be a finite number of milliseconds >= 0/);
+    }
+  });
+});
