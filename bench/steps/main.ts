@@ -5,7 +5,7 @@
 // Run: npm run bench:steps -- [--quick] [--only=mlp,td-vit] [--steps=N] ...
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { init } from '../../src/gpu/device.js';
@@ -150,6 +150,10 @@ function formatLoad(load: number[]): string {
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
+  if (options.torch && !existsSync(options.python)) {
+    console.error(`bench:steps: Python not found at ${options.python}; pass --python=PATH to a Python with torch, or --no-torch`);
+    process.exit(2);
+  }
   // Mesa warns on every start without XDG_RUNTIME_DIR, and a private directory silences it.
   if (process.env.XDG_RUNTIME_DIR === undefined) {
     const dir = `${tmpdir()}/talkgrad-xdg`;

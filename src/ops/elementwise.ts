@@ -43,8 +43,8 @@ const ERF = `fn erf_approx(x: f32) -> f32 {
 const IS_NAN = `fn isNan(v: f32) -> bool { return (bitcast<u32>(v) & 0x7fffffffu) > 0x7f800000u; }`;
 
 // Real power with PyTorch's rules for negative bases: integer exponents keep the
-// sign, fractional exponents of a negative base give NaN, and v^0 is 1 for every v
-// including NaN. WGSL rejects inf and NaN as constants, so they come from bits passed
+// sign, fractional exponents of a finite negative base give NaN (of -inf: +inf or +0,
+// as IEEE pow), and v^0 is 1 for every v including NaN. WGSL rejects inf and NaN as constants, so they come from bits passed
 // through a function parameter, which is never a constant expression.
 const POW = `fn f32_from_bits(bits: u32) -> f32 { return bitcast<f32>(bits); }
 fn pow_real(v: f32, e: f32) -> f32 {
@@ -52,7 +52,7 @@ fn pow_real(v: f32, e: f32) -> f32 {
   if (v == 0.0) { return select(0.0, f32_from_bits(0x7f800000u), e < 0.0); }
   let r = pow(abs(v), e);
   if (v > 0.0) { return r; }
-  if (e != round(e)) { return f32_from_bits(0x7fc00000u); }
+  if (e != round(e)) { return select(f32_from_bits(0x7fc00000u), r, abs(v) == f32_from_bits(0x7f800000u)); }
   return select(r, -r, (i32(e) & 1) == 1);
 }`;
 

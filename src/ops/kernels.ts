@@ -15,7 +15,10 @@ export function assertFloat(op: string, ...tensors: Tensor[]): void {
       throw new Error(`${op}: expected a float32 tensor, got ${got}; wrap values with tensor()`);
     }
     if (t.dtype !== 'float32') {
-      throw new Error(`${op}: expected a float32 tensor, got ${t.dtype} ${formatShape(t.shape)}`);
+      throw new Error(
+        `${op}: expected a float32 tensor, got ${t.dtype} ${formatShape(t.shape)}; int32 tensors are ids, targets and masks ` +
+          '(embedding, crossEntropy, where), so create values for math as float32, the default of tensor()',
+      );
     }
   }
 }

@@ -126,6 +126,16 @@ describe('unary edge values', () => {
     expect(Number.isNaN(values[1])).toBe(true);
   });
 
+  it('pow of -inf', async () => {
+    // IEEE pow (and PyTorch): a fractional power of -inf is +inf or +0, an odd one keeps the sign.
+    const x = tensor([-Infinity], { allowNonFinite: true });
+    expect(await x.pow(0.5).item()).toBe(Infinity);
+    expect(await x.pow(-0.5).item()).toBe(0);
+    expect(await x.pow(3).item()).toBe(-Infinity);
+    expect(await x.pow(2).item()).toBe(Infinity);
+    expect(Number.isNaN(await tensor([-2]).pow(0.5).item())).toBe(true);
+  });
+
   it('pow zero base', async () => {
     const x = tensor([0]);
     expect(await x.pow(2).item()).toBe(0);
