@@ -120,7 +120,7 @@ export const UNARY_OPS = {
     cpu: Math.abs,
     cpuGrad: (v) => (Number.isNaN(v) ? 0 : Math.sign(v)),
   },
-  // clamp to [a, b]; the gradient passes where a <= v <= b, as in PyTorch, so not at NaN.
+  // clamp to [a, b]. The gradient passes where a <= v <= b, as in PyTorch, so not at NaN.
   clamp: {
     forward: 'select(min(max(v, a), b), v, isNan(v))',
     backward: 'select(0.0, dy, v >= a && v <= b && !isNan(v))',
