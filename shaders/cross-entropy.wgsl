@@ -23,35 +23,8 @@ struct Params {
 
 const TPR: u32 = {{THREADS_PER_ROW}}u;
 const WG: u32 = {{WORKGROUP_SIZE}}u;
-var<workgroup> partial: array<vec2f, WG>;
-
-// Every thread of the workgroup must call these, active or not, because they have
-// barriers. Both end with a barrier, so a following call may overwrite `partial`.
-fn teamSum2(v: vec2f, lid: u32, lane: u32) -> vec2f {
-  if (TPR == 1u) { return v; }
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[lid - lane];
-  workgroupBarrier();
-  return total;
-}
-
-fn teamMax(v: f32, lid: u32, lane: u32) -> f32 {
-  if (TPR == 1u) { return v; }
-  partial[lid] = vec2f(v, 0.0);
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { partial[lid].x = max(partial[lid].x, partial[lid + stride].x); }
-    workgroupBarrier();
-  }
-  let total = partial[lid - lane].x;
-  workgroupBarrier();
-  return total;
-}
+alias TeamValue = vec2f;
+#include "common/row-team.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
@@ -64,7 +37,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
 
   var m = bitcast<f32>(p.negInfBits);
   for (var j = lane; j < classes; j += TPR) { m = max(m, x[base + j]); }
-  m = teamMax(m, lid, lane);
+  m = teamMax(vec2f(m, 0.0), lid, lane).x;
 
   // .x: sum of exp(x - m); .y: sum of (x - m), for the smoothing term.
   var acc = vec2f(0.0);
@@ -72,7 +45,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let z = x[base + j] - m;
     acc += vec2f(exp(z), z);
   }
-  acc = teamSum2(acc, lid, lane);
+  acc = teamSum(acc, lid, lane);
 
   if (lane == 0u && row < p.rows) {
     let logS = log(acc.x);

@@ -16,35 +16,8 @@ struct Params { rows: u32, classes: u32, invT: f32, negInfBits: u32 }
 
 const TPR: u32 = {{THREADS_PER_ROW}}u;
 const WG: u32 = {{WORKGROUP_SIZE}}u;
-var<workgroup> partial: array<vec2f, WG>;
-
-// Every thread of the workgroup must call these, active or not, because they have
-// barriers. Both end with a barrier, so a following call may overwrite `partial`.
-fn teamSum2(v: vec2f, lid: u32, lane: u32) -> vec2f {
-  if (TPR == 1u) { return v; }
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  let total = partial[lid - lane];
-  workgroupBarrier();
-  return total;
-}
-
-fn teamMax2(v: vec2f, lid: u32, lane: u32) -> vec2f {
-  if (TPR == 1u) { return v; }
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { partial[lid] = max(partial[lid], partial[lid + stride]); }
-    workgroupBarrier();
-  }
-  let total = partial[lid - lane];
-  workgroupBarrier();
-  return total;
-}
+alias TeamValue = vec2f;
+#include "common/row-team.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
@@ -59,13 +32,13 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
   let negInf = bitcast<f32>(p.negInfBits);
   var m = vec2f(negInf, negInf);
   for (var j = lane; j < classes; j += TPR) { m = max(m, vec2f(student[base + j], teacher[base + j])); }
-  m = teamMax2(m, lid, lane);
+  m = teamMax(m, lid, lane);
 
   var s = vec2f(0.0);
   for (var j = lane; j < classes; j += TPR) {
     s += exp((vec2f(student[base + j], teacher[base + j]) - m) * p.invT);
   }
-  let logS = log(teamSum2(s, lid, lane));
+  let logS = log(teamSum(s, lid, lane));
 
   var acc = 0.0;
   for (var j = lane; j < classes; j += TPR) {
@@ -73,7 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid:
     let logP = (teacher[base + j] - m.y) * p.invT - logS.y;
     acc += exp(logP) * (logP - logQ);
   }
-  acc = teamSum2(vec2f(acc, 0.0), lid, lane).x;
+  acc = teamSum(vec2f(acc, 0.0), lid, lane).x;
 
   if (lane == 0u && row < p.rows) {
     kl[row] = acc;

@@ -16,23 +16,12 @@ struct Params { rows: u32, len: u32, hasWeight: u32, pad0: u32 }
 
 const TPR: u32 = {{THREADS_PER_ROW}}u;
 const WG: u32 = {{WORKGROUP_SIZE}}u;
-var<workgroup> partial: array<vec2f, WG>;
+alias TeamValue = vec2f;
+#include "common/row-team.wgsl"
 
 fn scaledGrad(i: u32, j: u32) -> f32 {
   if (p.hasWeight != 0u) { return dy[i] * weight[j]; }
   return dy[i];
-}
-
-// Every thread of the workgroup must call this, past the last row or not, because it has barriers.
-fn teamSum(v: vec2f, lid: u32, lane: u32) -> vec2f {
-  if (TPR == 1u) { return v; }
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  return partial[lid - lane];
 }
 
 @compute @workgroup_size(WG)

@@ -14,19 +14,8 @@ struct Params { rows: u32, len: u32, pad0: u32, pad1: u32 }
 
 const TPR: u32 = {{THREADS_PER_ROW}}u;
 const WG: u32 = {{WORKGROUP_SIZE}}u;
-var<workgroup> partial: array<f32, WG>;
-
-// Every thread of the workgroup must call this, active or not, because it has barriers.
-fn teamSum(v: f32, lid: u32, lane: u32) -> f32 {
-  if (TPR == 1u) { return v; }
-  partial[lid] = v;
-  workgroupBarrier();
-  for (var stride = TPR / 2u; stride > 0u; stride = stride / 2u) {
-    if (lane < stride) { partial[lid] = partial[lid] + partial[lid + stride]; }
-    workgroupBarrier();
-  }
-  return partial[lid - lane];
-}
+alias TeamValue = f32;
+#include "common/row-team.wgsl"
 
 @compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32,
