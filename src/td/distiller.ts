@@ -9,7 +9,6 @@
 
 import { checkAnomalies } from '../autograd/anomaly.js';
 import { isAnomalyDetectionEnabled, noGrad } from '../autograd/grad-mode.js';
-import { flush } from '../gpu/runtime.js';
 import { randn } from '../ops/create.js';
 import { concat } from '../ops/shape-ops.js';
 import type { Optimizer } from '../optim/optimizer.js';
@@ -204,8 +203,8 @@ export class Distiller<Input> {
     const result = tidy(() => this.runStep(batch, step, stage));
     this.steps++;
     this.lastResult = result;
+    // The optimizer step has submitted the step; these few adds go with the next submit.
     this.addToLossSums(result.losses);
-    flush();
     if (isAnomalyDetectionEnabled()) {
       try {
         await checkAnomalies();
