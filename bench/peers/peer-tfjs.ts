@@ -3,13 +3,9 @@
 // them. Gradients come from tf.grads.
 
 import type * as TfCore from '@tensorflow/tfjs-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { requireTfjsWebGpu, type Tf } from '../tfjs-bundle.js';
 import type { HostTensor, Peer, PeerCase, PeerPass, PreparedRun } from './peer.js';
 
-type Tf = typeof TfCore;
 type TfTensor = TfCore.Tensor;
 
 /** The WebGPU backend members used to submit its batched commands (tfjs-backend-webgpu 4.22). */
@@ -20,50 +16,9 @@ interface WebGpuBackend {
   submitQueue: () => void;
 }
 
-/**
- * Bundles tfjs-core's ES modules, its gradient registrations and the WebGPU backend
- * into one file with esbuild, as a browser app would. Node cannot load them
- * directly: tfjs-core's CommonJS build (its "main") has no gradients, and its ES
- * modules import directories, which Node's ESM resolver rejects.
- */
-async function bundleTfjs(): Promise<string> {
-  const { build } = await import('esbuild');
-  const root = fileURLToPath(new URL('../../', import.meta.url));
-  const outfile = join(mkdtempSync(join(tmpdir(), 'talkgrad-tfjs-')), 'tfjs.mjs');
-  await build({
-    stdin: {
-      contents: [
-        "export * from '@tensorflow/tfjs-core';",
-        "import '@tensorflow/tfjs-core/dist/register_all_gradients';",
-        "import '@tensorflow/tfjs-backend-webgpu';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'js',
-    },
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    mainFields: ['module', 'main'],
-    // tfjs-core's Node platform code calls require('util'). It loads node-fetch only for tf.io fetches.
-    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-    external: ['node-fetch'],
-    outfile,
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
 /** Loads tfjs with the WebGPU backend; `navigator.gpu` must exist before the import. */
 export async function loadTfjs(version: string): Promise<Peer> {
-  const file = await bundleTfjs();
-  let tf: Tf;
-  try {
-    tf = (await import(pathToFileURL(file).href)) as Tf;
-  } finally {
-    rmSync(dirname(file), { recursive: true, force: true });
-  }
-  if (!(await tf.setBackend('webgpu'))) throw new Error('tf.setBackend("webgpu") returned false');
-  await tf.ready();
+  const tf = await requireTfjsWebGpu();
   const backend = tf.backend() as unknown as WebGpuBackend;
   return { name: 'tfjs', version, prepare: (c, pass) => prepare(tf, backend, c, pass) };
 }
