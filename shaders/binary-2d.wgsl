@@ -2,9 +2,8 @@
 // {{EXPR}} of l and r, which may call isNan. src/ops/broadcast-plan.ts merges
 // adjacent dims that every operand reads alike, so element i sits at row i / cols
 // and column i % cols, and each operand has one stride per dim (0 when broadcast).
-// The division is done in f32 and corrected by one step, exact for n < 2^24; llvmpipe
-// runs vector integer division lane by lane, which made the general kernel
-// (binary.wgsl) spend most of its time on index arithmetic.
+// The row comes from rowOf (exact for n < 2^24). Integer division per dim made the
+// general kernel (binary.wgsl) spend most of its time on index arithmetic.
 
 struct Params {
   n: u32, cols: u32, colsF: f32, pad0: u32,
@@ -18,14 +17,13 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 #include "common/is-nan.wgsl"
+#include "common/row-of.wgsl"
 
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) groups: vec3u) {
   let i = gid.x + gid.y * groups.x * 256u;
   if (i >= p.n) { return; }
-  var row = u32(f32(i) / p.colsF);
-  if (row * p.cols > i) { row -= 1u; }
-  if ((row + 1u) * p.cols <= i) { row += 1u; }
+  let row = rowOf(i, p.cols, p.colsF);
   let col = i - row * p.cols;
   let l = lhs[row * p.strides.x + col * p.strides.y];
   let r = rhs[row * p.strides.z + col * p.strides.w];

@@ -4,7 +4,7 @@
 // stride 1) is loaded as one vec4, which needs its row stride to be a multiple of 4.
 // An operand broadcast along the row (column stride 0) is one value per row. llvmpipe
 // turns every per-lane load into a gather, so vec4 loads cut memory instructions 4-fold.
-// Rows come from an f32 division with a one-step correction, exact for n < 2^24.
+// Rows come from rowOf, exact for n < 2^24.
 
 struct Params {
   n: u32, cols: u32, colsF: f32, pad0: u32,
@@ -18,6 +18,7 @@ struct Params {
 @group(0) @binding(3) var<uniform> p: Params;
 
 #include "common/is-nan.wgsl"
+#include "common/row-of.wgsl"
 
 fn op(l: f32, r: f32) -> f32 {
   return {{EXPR}};
@@ -39,9 +40,7 @@ fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) grou
   let t = gid.x + gid.y * groups.x * 256u;
   let first = 4u * t;
   if (first >= p.n) { return; }
-  var row = u32(f32(first) / p.colsF);
-  if (row * p.cols > first) { row -= 1u; }
-  if ((row + 1u) * p.cols <= first) { row += 1u; }
+  let row = rowOf(first, p.cols, p.colsF);
   let col = first - row * p.cols;
   let l = loadL(row * p.strides.x + col * p.strides.y, p.strides.y);
   let r = loadR(row * p.strides.z + col * p.strides.w, p.strides.w);
