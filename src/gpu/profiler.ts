@@ -204,6 +204,6 @@ export function formatProfile(profile: StepProfile, top = 12): string {
   return lines.join('\n');
 }
 
-function count(n: number, one: string, many: string): string {
-  return `${n} ${n === 1 ? one : many}`;
+function count(n: number, singular: string, plural: string): string {
+  return `${n} ${n === 1 ? singular : plural}`;
 }

@@ -129,8 +129,8 @@ export function minimum(a: Tensor, b: Tensor): Tensor {
 export function compare(op: '==' | '!=' | '<' | '<=' | '>' | '>=', a: Tensor, b: Tensor): Tensor {
   // The NaN test is explicit, because lavapipe compiles != as an ordered comparison (NaN != 1 is false).
   const eitherNan = 'isNan(l) || isNan(r)';
-  const holds = op === '!=' ? `l != r || ${eitherNan}` : `l ${op} r && !(${eitherNan})`;
-  return runBinary(`compare ${op}`, `select(0.0, 1.0, ${holds})`, a, b);
+  const condition = op === '!=' ? `l != r || ${eitherNan}` : `l ${op} r && !(${eitherNan})`;
+  return runBinary(`compare ${op}`, `select(0.0, 1.0, ${condition})`, a, b);
 }
 
 /**

@@ -84,7 +84,7 @@ export function matmulAdapterKey(): string {
   return key;
 }
 
-/** The tuned tiling of the current adapter, or undefined before tuning or with tuning off. */
+/** Returns the tuned tiling of the current adapter, or undefined before tuning or with tuning off. */
 export function tunedMatmulTiling(): TunedTiling | undefined {
   return mode === 'off' ? undefined : tuned.get(matmulAdapterKey());
 }

@@ -86,9 +86,9 @@ describe('profileStep', () => {
 
 describe('profileStep misuse', () => {
   it('untimed work not charged', () => {
-    // A recorder with room for one dispatch, on a mock encoder that logs its passes: the
-    // dispatches past the cap must get a pass of their own, so that the timed pass ends
-    // (and writes its end timestamp) right after the one timed dispatch.
+    // A recorder with room for one dispatch, on a mock encoder that logs its passes. The
+    // dispatches past the cap must get a pass of their own, so the timed pass ends (and
+    // writes its end timestamp) right after the one timed dispatch.
     const passes: { timed: boolean; ended: boolean }[] = [];
     const encoder = {
       beginComputePass(descriptor?: GPUComputePassDescriptor) {

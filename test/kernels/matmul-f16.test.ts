@@ -23,7 +23,7 @@ function bounds(absProduct: Float64Array, K: number): Float64Array {
   return absProduct.map((s) => (3.01 * U16 + K * 2 ** -24) * s + K * 2 ** -25);
 }
 
-function expectWithin(actual: ArrayLike<number>, expected: Float64Array, bound: Float64Array, what: string): void {
+function expectWithin(actual: ArrayLike<number>, expected: Float64Array, bound: Float64Array, label: string): void {
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < expected.length; i++) {
@@ -34,7 +34,7 @@ function expectWithin(actual: ArrayLike<number>, expected: Float64Array, bound: 
     }
   }
   const detail = worst < 0 ? '' : `element ${worst}: ${actual[worst]} vs ${expected[worst]} (bound ${bound[worst]})`;
-  expect(worst, `${what}: ${detail}`).toBe(-1);
+  expect(worst, `${label}: ${detail}`).toBe(-1);
 }
 
 interface Case {
